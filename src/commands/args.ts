@@ -1,0 +1,46 @@
+/** Thin wrapper over node:util parseArgs that turns its errors into InvalidArgumentError. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InvalidArgumentError } from '../errors.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface ParsedArgs {
+  readonly values: Record<string, string | boolean | undefined>;
+  readonly positionals: readonly string[];
+}
+
+export function parseCommandArgs(argv: readonly string[], options: Options, allowPositionals = false): ParsedArgs {
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (err) {
+    const message = err instanceof Error ? err.message.replace(/\. To specify .*$/s, '') : String(err);
+    throw new InvalidArgumentError(message);
+  }
+}
+
+export function stringFlag(args: ParsedArgs, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function requiredFlag(args: ParsedArgs, name: string): string {
+  const v = stringFlag(args, name);
+  if (v === undefined || v.trim() === '') throw new InvalidArgumentError('is required', `--${name}`);
+  return v;
+}
+
+export function booleanFlag(args: ParsedArgs, name: string): boolean {
+  return args.values[name] === true;
+}
+
+/** A positive whole number flag within [min, max]. */
+export function intFlag(args: ParsedArgs, name: string, fallback: number, min: number, max: number): number {
+  const raw = stringFlag(args, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`, `--${name}`);
+  }
+  return n;
+}

@@ -1,0 +1,189 @@
+/**
+ * The one place that reads the environment. Builds a validated, typed Config once at the entry
+ * point; every other module receives what it needs as parameters.
+ */
+import { InvalidArgumentError } from './errors.js';
+
+export type SignatureVersion = 'v3' | 'v2';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Credentials {
+  readonly accessKeyId: string;
+  /** Never logged, never put into job data, Redis or QuestDB. */
+  readonly accessKeySecret: string;
+  readonly securityToken?: string | undefined;
+}
+
+export interface Config {
+  /** Undefined when the environment names none; commands that call the API require them. */
+  readonly credentials: Credentials | undefined;
+  /** Base URL of the CDN API, no trailing slash. */
+  readonly cdnEndpoint: string;
+  readonly signatureVersion: SignatureVersion;
+  /** Calls per second the account may make to this operation, shared by every worker. */
+  readonly apiQps: number;
+  readonly redisUrl: string;
+  /** Every Redis key and queue of cdn-etl starts with this prefix. */
+  readonly redisPrefix: string;
+  readonly questdbHttp: string;
+  readonly questdbPg: string;
+  readonly logLevel: LogLevel;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Values given on the command line; they win over the environment. */
+export interface ConfigOverrides {
+  readonly cdnEndpoint?: string | undefined;
+  readonly apiQps?: string | number | undefined;
+  readonly redisUrl?: string | undefined;
+  readonly questdbHttp?: string | undefined;
+  readonly questdbPg?: string | undefined;
+  readonly logLevel?: string | undefined;
+}
+
+export const DEFAULTS = Object.freeze({
+  cdnEndpoint: 'https://cdn.aliyuncs.com',
+  apiQps: 10,
+  redisUrl: 'redis://127.0.0.1:6379',
+  redisPrefix: 'cdn-etl',
+  questdbHttp: 'http://127.0.0.1:9000',
+  questdbPg: 'postgres://admin:quest@127.0.0.1:8812/qdb',
+  logLevel: 'info' as LogLevel,
+  signatureVersion: 'v3' as SignatureVersion,
+});
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Builds the Config from `env` (usually process.env) and command-line overrides; throws InvalidArgumentError. */
+export function loadConfig(env: Env, overrides: ConfigOverrides = {}): Config {
+  return {
+    credentials: parseCredentials(env),
+    cdnEndpoint: parseHttpUrl(overrides.cdnEndpoint ?? env.CDN_ENDPOINT ?? DEFAULTS.cdnEndpoint, source(overrides.cdnEndpoint, '--endpoint', 'CDN_ENDPOINT'), true),
+    signatureVersion: parseSignatureVersion(env.CDN_SIGNATURE_VERSION),
+    apiQps: parseQps(overrides.apiQps ?? env.CDN_API_QPS, source(overrides.apiQps, '--qps', 'CDN_API_QPS')),
+    redisUrl: parseRedisUrl(overrides.redisUrl ?? env.REDIS_URL ?? DEFAULTS.redisUrl, source(overrides.redisUrl, '--redis-url', 'REDIS_URL')),
+    redisPrefix: parsePrefix(env.CDN_ETL_REDIS_PREFIX ?? DEFAULTS.redisPrefix),
+    questdbHttp: parseHttpUrl(overrides.questdbHttp ?? env.QUESTDB_HTTP ?? DEFAULTS.questdbHttp, source(overrides.questdbHttp, '--questdb-http', 'QUESTDB_HTTP'), false),
+    questdbPg: parsePgUrl(overrides.questdbPg ?? env.QUESTDB_PG ?? DEFAULTS.questdbPg, source(overrides.questdbPg, '--questdb-pg', 'QUESTDB_PG')),
+    logLevel: parseLogLevel(overrides.logLevel ?? env.LOG_LEVEL, source(overrides.logLevel, '--log-level', 'LOG_LEVEL')),
+  };
+}
+
+/** The credentials, or a clear error naming the variables to set. */
+export function requireCredentials(config: Config): Credentials {
+  if (!config.credentials) {
+    throw new InvalidArgumentError(
+      'API credentials are missing: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+      'ALIBABA_CLOUD_ACCESS_KEY_ID',
+    );
+  }
+  return config.credentials;
+}
+
+function source(override: unknown, flag: string, variable: string): string {
+  return override !== undefined ? flag : variable;
+}
+
+function parseCredentials(env: Env): Credentials | undefined {
+  const id = emptyToUndefined(env.ALIBABA_CLOUD_ACCESS_KEY_ID);
+  const secret = emptyToUndefined(env.ALIBABA_CLOUD_ACCESS_KEY_SECRET);
+  const token = emptyToUndefined(env.ALIBABA_CLOUD_SECURITY_TOKEN);
+  if (!id && !secret) {
+    if (token) throw new InvalidArgumentError('is set but the access key pair is not', 'ALIBABA_CLOUD_SECURITY_TOKEN');
+    return undefined;
+  }
+  if (!id) throw new InvalidArgumentError('must be set together with ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_ACCESS_KEY_ID');
+  if (!secret) throw new InvalidArgumentError('must be set together with ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+  if (!/^[\x21-\x7e]+$/.test(id)) throw new InvalidArgumentError('must be printable ASCII without spaces', 'ALIBABA_CLOUD_ACCESS_KEY_ID');
+  // The secret's content is never echoed, not even in an error.
+  if (!/^[\x21-\x7e]+$/.test(secret)) throw new InvalidArgumentError('must be printable ASCII without spaces', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+  return { accessKeyId: id, accessKeySecret: secret, securityToken: token };
+}
+
+function emptyToUndefined(v: string | undefined): string | undefined {
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function parseUrl(raw: string, name: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidArgumentError(`is not a valid URL: ${JSON.stringify(raw)}`, name);
+  }
+  return url;
+}
+
+function parseHttpUrl(raw: string, name: string, httpsExpected: boolean): string {
+  const url = parseUrl(raw, name);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError(`must be an http:// or https:// URL${httpsExpected ? ' (https for Alibaba Cloud, http for a local simulator)' : ''}, got ${JSON.stringify(raw)}`, name);
+  }
+  if (url.username || url.password) throw new InvalidArgumentError('must not carry credentials in the URL', name);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new InvalidArgumentError(`must be a bare origin such as http://127.0.0.1:9000, got ${JSON.stringify(raw)}`, name);
+  }
+  return url.origin;
+}
+
+function parseRedisUrl(raw: string, name: string): string {
+  const url = parseUrl(raw, name);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new InvalidArgumentError(`must be a redis:// or rediss:// URL, got ${redactUrl(raw)}`, name);
+  }
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && !/^(?:[0-9]|1[0-5])$/.test(db)) {
+    throw new InvalidArgumentError(`database number must be 0 to 15, got ${JSON.stringify(db)}`, name);
+  }
+  return raw;
+}
+
+function parsePgUrl(raw: string, name: string): string {
+  const url = parseUrl(raw, name);
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new InvalidArgumentError(`must be a postgres:// URL, got ${redactUrl(raw)}`, name);
+  }
+  return raw;
+}
+
+function parseQps(raw: string | number | undefined, name: string): number {
+  if (raw === undefined || raw === '') return DEFAULTS.apiQps;
+  const n = typeof raw === 'number' ? raw : Number(raw.trim());
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    throw new InvalidArgumentError(`must be a whole number of calls per second from 1 to 1000, got ${JSON.stringify(String(raw))}`, name);
+  }
+  return n;
+}
+
+function parseLogLevel(raw: string | undefined, name: string): LogLevel {
+  if (raw === undefined || raw === '') return DEFAULTS.logLevel;
+  const level = raw.trim().toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(level)) throw new InvalidArgumentError(`must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`, name);
+  return level;
+}
+
+function parseSignatureVersion(raw: string | undefined): SignatureVersion {
+  if (raw === undefined || raw === '') return DEFAULTS.signatureVersion;
+  const v = raw.trim().toLowerCase();
+  if (v === 'v3' || v === 'v2') return v;
+  throw new InvalidArgumentError(`must be v3 or v2, got ${JSON.stringify(raw)}`, 'CDN_SIGNATURE_VERSION');
+}
+
+function parsePrefix(raw: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) {
+    throw new InvalidArgumentError('must be 1 to 64 letters, digits, dots, dashes or underscores', 'CDN_ETL_REDIS_PREFIX');
+  }
+  return raw;
+}
+
+/** A URL fit for a message or a log line: any password replaced. */
+export function redactUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '<unparsable URL>';
+  }
+}
