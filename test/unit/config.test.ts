@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, loadConfig, redactUrl, requireCredentials } from '../../src/config.js';
+import { InvalidArgumentError } from '../../src/errors.js';
+
+function refusal(fn: () => unknown): InvalidArgumentError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) return err;
+    throw err;
+  }
+  throw new Error('expected an InvalidArgumentError');
+}
+
+describe('loadConfig defaults', () => {
+  it('uses the contract defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toEqual({
+      credentials: undefined,
+      cdnEndpoint: 'https://cdn.aliyuncs.com',
+      signatureVersion: 'v3',
+      apiQps: 10,
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisPrefix: 'cdn-etl',
+      questdbHttp: 'http://127.0.0.1:9000',
+      questdbPg: 'postgres://admin:quest@127.0.0.1:8812/qdb',
+      logLevel: 'info',
+    });
+    expect(DEFAULTS.apiQps).toBe(10);
+  });
+
+  it('reads every contract variable', () => {
+    const config = loadConfig({
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'AKID',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'SECRET',
+      ALIBABA_CLOUD_SECURITY_TOKEN: 'TOKEN',
+      CDN_ENDPOINT: 'http://127.0.0.1:8080/',
+      CDN_API_QPS: '25',
+      REDIS_URL: 'redis://127.0.0.1:6379/3',
+      QUESTDB_HTTP: 'http://10.0.0.5:9000',
+      QUESTDB_PG: 'postgresql://u:p@10.0.0.5:8812/qdb',
+      LOG_LEVEL: 'DEBUG',
+      CDN_SIGNATURE_VERSION: 'v2',
+      CDN_ETL_REDIS_PREFIX: 'site-b',
+    });
+    expect(config.credentials).toEqual({ accessKeyId: 'AKID', accessKeySecret: 'SECRET', securityToken: 'TOKEN' });
+    expect(config.cdnEndpoint).toBe('http://127.0.0.1:8080');
+    expect(config.apiQps).toBe(25);
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379/3');
+    expect(config.questdbHttp).toBe('http://10.0.0.5:9000');
+    expect(config.logLevel).toBe('debug');
+    expect(config.signatureVersion).toBe('v2');
+    expect(config.redisPrefix).toBe('site-b');
+  });
+
+  it('lets flags override the environment', () => {
+    const config = loadConfig({ CDN_API_QPS: '5', CDN_ENDPOINT: 'http://a:1' }, { apiQps: '7', cdnEndpoint: 'http://b:2' });
+    expect(config.apiQps).toBe(7);
+    expect(config.cdnEndpoint).toBe('http://b:2');
+  });
+});
+
+describe('loadConfig refusals name the variable or flag', () => {
+  it.each([
+    ['zero QPS', { CDN_API_QPS: '0' }, {}, 'CDN_API_QPS'],
+    ['negative QPS', { CDN_API_QPS: '-3' }, {}, 'CDN_API_QPS'],
+    ['fractional QPS', { CDN_API_QPS: '2.5' }, {}, 'CDN_API_QPS'],
+    ['word QPS', { CDN_API_QPS: 'ten' }, {}, 'CDN_API_QPS'],
+    ['QPS flag', {}, { apiQps: '0' }, '--qps'],
+    ['endpoint not a URL', { CDN_ENDPOINT: 'cdn.aliyuncs.com' }, {}, 'CDN_ENDPOINT'],
+    ['endpoint ftp', { CDN_ENDPOINT: 'ftp://cdn.aliyuncs.com' }, {}, 'CDN_ENDPOINT'],
+    ['endpoint with path', { CDN_ENDPOINT: 'https://cdn.aliyuncs.com/x' }, {}, 'CDN_ENDPOINT'],
+    ['endpoint with credentials', { CDN_ENDPOINT: 'https://u:p@cdn.aliyuncs.com' }, {}, 'CDN_ENDPOINT'],
+    ['redis scheme', { REDIS_URL: 'http://127.0.0.1:6379' }, {}, 'REDIS_URL'],
+    ['redis db out of range', { REDIS_URL: 'redis://127.0.0.1:6379/16' }, {}, 'REDIS_URL'],
+    ['questdb http scheme', { QUESTDB_HTTP: 'tcp://127.0.0.1:9000' }, {}, 'QUESTDB_HTTP'],
+    ['questdb pg scheme', { QUESTDB_PG: 'mysql://127.0.0.1:8812' }, {}, 'QUESTDB_PG'],
+    ['log level', { LOG_LEVEL: 'loud' }, {}, 'LOG_LEVEL'],
+    ['signature version', { CDN_SIGNATURE_VERSION: 'v4' }, {}, 'CDN_SIGNATURE_VERSION'],
+    ['prefix with colon', { CDN_ETL_REDIS_PREFIX: 'a:b' }, {}, 'CDN_ETL_REDIS_PREFIX'],
+    ['secret without id', { ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's' }, {}, 'ALIBABA_CLOUD_ACCESS_KEY_ID'],
+    ['id without secret', { ALIBABA_CLOUD_ACCESS_KEY_ID: 'a' }, {}, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
+    ['token without keys', { ALIBABA_CLOUD_SECURITY_TOKEN: 't' }, {}, 'ALIBABA_CLOUD_SECURITY_TOKEN'],
+  ])('%s', (_name, env, overrides, source) => {
+    const err = refusal(() => loadConfig(env, overrides));
+    expect(err.code).toBe('CDN_ETL_INVALID_ARGUMENT');
+    expect(err.source).toBe(source);
+    expect(err.message.startsWith(`${source}: `)).toBe(true);
+  });
+
+  it('never echoes the secret, even when it is malformed', () => {
+    const err = refusal(() => loadConfig({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sec ret-value' }));
+    expect(err.message).not.toContain('sec ret-value');
+    expect(err.source).toBe('ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+  });
+
+  it('never echoes a password from a bad URL', () => {
+    const err = refusal(() => loadConfig({ REDIS_URL: 'http://user:hunter2@127.0.0.1:6379' }));
+    expect(err.message).not.toContain('hunter2');
+  });
+});
+
+describe('requireCredentials', () => {
+  it('names the variables to set when credentials are missing', () => {
+    const err = refusal(() => requireCredentials(loadConfig({})));
+    expect(err.message).toContain('ALIBABA_CLOUD_ACCESS_KEY_ID');
+    expect(err.message).toContain('ALIBABA_CLOUD_ACCESS_KEY_SECRET');
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides the password and keeps the rest', () => {
+    expect(redactUrl('postgres://admin:quest@127.0.0.1:8812/qdb')).toBe('postgres://admin:***@127.0.0.1:8812/qdb');
+  });
+});
