@@ -1,0 +1,131 @@
+/**
+ * `cdn-etl simulate`: serves the local API simulator until SIGINT/SIGTERM. Needs no credentials: it
+ * accepts ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET when they are set, the public demo pair otherwise.
+ */
+import { loadConfig } from '../config.js';
+import { InvalidArgumentError } from '../errors.js';
+import { DEMO_CREDENTIALS, startSimulator, type FaultOptions, type SimDomain, type SimDomainStatus } from '../sim/simulator.js';
+import { intFlag, parseCommandArgs, stringFlag, type ParsedArgs } from './args.js';
+import { EXIT_OK, type Command } from './command.js';
+
+const STATUSES: readonly SimDomainStatus[] = ['online', 'offline', 'configuring', 'configure_failed', 'checking', 'check_failed', 'stopped'];
+
+const RATE_FLAGS = {
+  'throttle-rate': 'throttleRate',
+  'server-error-rate': 'serverErrorRate',
+  'reset-rate': 'resetRate',
+  'stall-rate': 'stallRate',
+  'truncate-rate': 'truncateRate',
+  'service-busy-rate': 'serviceBusyRate',
+} as const;
+
+const HELP = `Usage: cdn-etl simulate [options]
+
+Serves a local stand-in of the Alibaba Cloud CDN API (DescribeDomainRealTimeSrcTrafficData,
+DescribeUserDomains) over HTTP, with V3 and V2 signatures, the tier table, a per-second quota and
+deterministic traffic. Point cdn-etl at it with CDN_ENDPOINT=<the printed URL>. Runs until Ctrl-C.
+
+Options:
+  --port N                 port to listen on (default 0: any free port)
+  --host H                 address to bind (default 127.0.0.1)
+  --qps N                  calls accepted per calendar second (default 10)
+  --domains a,b:offline    the account's domains, each optionally :status (online, offline,
+                           configuring, configure_failed, checking, check_failed, stopped)
+  --throttle-status 400|503  HTTP status of Throttling answers (default 400)
+  --retry-after-ms N       send x-acs-retry-after: N on Throttling answers
+  --latency-ms N           extra latency per API answer
+  --seed N                 seed of the fault generator (default 1)
+Faults (fractions 0..1 of calls; none by default):
+  --throttle-rate, --server-error-rate, --reset-rate, --stall-rate, --truncate-rate,
+  --service-busy-rate, and --stall-ms N (default 30000)
+
+Credentials: the pair in ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET, or the
+demo pair ${DEMO_CREDENTIALS.accessKeyId} / ${DEMO_CREDENTIALS.accessKeySecret} when they are unset.
+`;
+
+function parseDomains(raw: string | undefined): SimDomain[] | undefined {
+  if (raw === undefined) return undefined;
+  const domains = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((entry) => {
+      const [name, status = 'online'] = entry.split(':');
+      if (!name || !STATUSES.includes(status as SimDomainStatus)) {
+        throw new InvalidArgumentError(`expected name or name:status (${STATUSES.join(', ')}), got ${JSON.stringify(entry)}`, '--domains');
+      }
+      return { name, status: status as SimDomainStatus };
+    });
+  if (domains.length === 0) throw new InvalidArgumentError('names no domain', '--domains');
+  return domains;
+}
+
+function rateFlag(args: ParsedArgs, name: string): number | undefined {
+  const raw = stringFlag(args, name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`must be a fraction from 0 to 1, got ${JSON.stringify(raw)}`, `--${name}`);
+  return n;
+}
+
+export const simulateCommand: Command = {
+  name: 'simulate',
+  summary: 'serve a local stand-in of the CDN API for demos and tests',
+  help: HELP,
+  async run(argv, ctx) {
+    const args = parseCommandArgs(argv, {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      qps: { type: 'string' },
+      domains: { type: 'string' },
+      'throttle-status': { type: 'string' },
+      'retry-after-ms': { type: 'string' },
+      'latency-ms': { type: 'string' },
+      seed: { type: 'string' },
+      'stall-ms': { type: 'string' },
+      ...Object.fromEntries(Object.keys(RATE_FLAGS).map((k) => [k, { type: 'string' as const }])),
+    });
+    const config = loadConfig(ctx.env);
+    const faults: Record<string, number> = {};
+    for (const [flag, key] of Object.entries(RATE_FLAGS)) {
+      const rate = rateFlag(args, flag);
+      if (rate !== undefined) faults[key] = rate;
+    }
+    if (stringFlag(args, 'stall-ms') !== undefined) faults.stallMs = intFlag(args, 'stall-ms', 0, 0, 3_600_000);
+    const throttleStatus = intFlag(args, 'throttle-status', 400, 400, 503);
+    if (throttleStatus !== 400 && throttleStatus !== 503) throw new InvalidArgumentError('must be 400 or 503', '--throttle-status');
+    const retryAfterMs = stringFlag(args, 'retry-after-ms') === undefined ? undefined : intFlag(args, 'retry-after-ms', 0, 0, 3_600_000);
+    const domains = parseDomains(stringFlag(args, 'domains'));
+    const credentials = config.credentials ?? DEMO_CREDENTIALS;
+
+    const sim = await startSimulator({
+      port: intFlag(args, 'port', 0, 0, 65535),
+      host: stringFlag(args, 'host') ?? '127.0.0.1',
+      qps: intFlag(args, 'qps', 10, 1, 100_000),
+      ...(domains ? { domains } : {}),
+      credentials,
+      faults: faults as FaultOptions,
+      seed: intFlag(args, 'seed', 1, 0, 2 ** 32 - 1),
+      latencyMs: intFlag(args, 'latency-ms', 0, 0, 600_000),
+      throttle: { status: throttleStatus, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) },
+    });
+    // The secret is printed only when it is the public demo one.
+    const keyLines = config.credentials
+      ? [`credentials: the pair in ALIBABA_CLOUD_ACCESS_KEY_ID (${credentials.accessKeyId}) / ALIBABA_CLOUD_ACCESS_KEY_SECRET`]
+      : [
+          `export ALIBABA_CLOUD_ACCESS_KEY_ID=${DEMO_CREDENTIALS.accessKeyId}`,
+          `export ALIBABA_CLOUD_ACCESS_KEY_SECRET=${DEMO_CREDENTIALS.accessKeySecret}`,
+        ];
+    ctx.stdout.write(
+      [`cdn-etl simulator listening on ${sim.url}`, `export CDN_ENDPOINT=${sim.url}`, ...keyLines, 'Press Ctrl-C to stop.', ''].join('\n'),
+    );
+    await new Promise<void>((resolve) => {
+      if (ctx.signal.aborted) return resolve();
+      ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    const s = sim.stats();
+    await sim.close();
+    ctx.stdout.write(`simulator stopped after ${s.calls} calls (${s.throttled} throttled)\n`);
+    return EXIT_OK;
+  },
+};
