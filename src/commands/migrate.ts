@@ -1,0 +1,36 @@
+/** `cdn-etl migrate`: applies pending migrations; running it again changes nothing. Needs no API credentials. */
+import { loadConfig } from '../config.js';
+import { createLogger } from '../ops/logger.js';
+import { runMigrations } from '../store/migrations-runner.js';
+import { parseCommandArgs, stringFlag } from './args.js';
+import { EXIT_OK, type Command } from './command.js';
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  summary: 'apply pending QuestDB migrations (safe to run again)',
+  help: [
+    'Usage: cdn-etl migrate [--questdb-http URL] [--log-level LEVEL]',
+    '',
+    'Applies the migrations/*.sql files not yet applied to QuestDB, in name order, and records each',
+    'one (name, sha256, time) in the table cdn_etl_migrations. Files applied earlier are skipped;',
+    'an applied file that was changed stops the run (restore it and add a new numbered migration).',
+    '',
+    'Options:',
+    '  --questdb-http URL   QuestDB HTTP endpoint (env QUESTDB_HTTP, default http://127.0.0.1:9000)',
+    '  --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)',
+  ].join('\n'),
+  async run(argv, ctx) {
+    const args = parseCommandArgs(argv, { 'questdb-http': { type: 'string' }, 'log-level': { type: 'string' } });
+    const config = loadConfig(ctx.env, { questdbHttp: stringFlag(args, 'questdb-http'), logLevel: stringFlag(args, 'log-level') });
+    const logger = createLogger({ level: config.logLevel });
+    const { applied, skipped } = await runMigrations({ questdbHttp: config.questdbHttp, logger });
+    for (const name of applied) ctx.stdout.write(`applied  ${name}\n`);
+    for (const name of skipped) ctx.stdout.write(`skipped  ${name} (already applied)\n`);
+    ctx.stdout.write(
+      applied.length === 0
+        ? `QuestDB at ${config.questdbHttp} is up to date (${skipped.length} migration${skipped.length === 1 ? '' : 's'} already applied)\n`
+        : `applied ${applied.length} migration${applied.length === 1 ? '' : 's'} to QuestDB at ${config.questdbHttp}\n`,
+    );
+    return EXIT_OK;
+  },
+};

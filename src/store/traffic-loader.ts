@@ -1,0 +1,404 @@
+/**
+ * Writes TrafficRows into QuestDB over ILP/HTTP, exactly once however often they are sent.
+ *
+ * Rows go out in explicit batches; each batch is one flush, i.e. one transaction. The client
+ * drops the rows of a failed flush, so a batch is rebuilt from the caller's rows and re-sent with
+ * backoff until its deadline; DEDUP UPSERT KEYS on the table makes a re-sent (or a timed-out but
+ * committed) batch harmless. load() resolves only when QuestDB accepted every row (in the WAL;
+ * use waitUntilVisible to read them back).
+ */
+import { Sender } from '@questdb/nodejs-client';
+import { Agent } from 'undici';
+import { InvalidArgumentError, LoadError, ServiceUnavailableError } from '../errors.js';
+import type { Logger } from '../ops/logger.js';
+import { backoffDelayMs, DEFAULT_BACKOFF, flushFailureKind, type BackoffPolicy } from './flush-retry.js';
+import { execSql, rowsAsObjects } from './questdb-http.js';
+import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
+import { assertLoadableRows, type LoadRow } from './traffic-rows.js';
+
+export type { LoadRow } from './traffic-rows.js';
+
+export const DEFAULT_TABLE = 'cdn_src_traffic';
+export const DEFAULT_BATCH_ROWS = 50_000;
+export const DEFAULT_DEADLINE_MS = 10 * 60_000;
+
+/** Generous per-row estimate (table, domain, columns) so a batch rarely needs the buffer to grow. */
+const BYTES_PER_ROW_ESTIMATE = 128;
+const MAX_BUFFER_BYTES = 1024 * 1024 * 1024;
+
+export interface TrafficLoaderOptions {
+  /** Base URL of QuestDB's HTTP endpoint, e.g. `http://127.0.0.1:9000`. */
+  readonly questdbHttp: string;
+  /** Target table; must exist with WAL and DEDUP (run `cdn-etl migrate`). Default `cdn_src_traffic`. */
+  readonly table?: string;
+  /** Rows per flush (one transaction). Default 50,000. */
+  readonly batchRows?: number;
+  /** How long one batch may keep failing before load() gives up with LoadError. Default 10 min. */
+  readonly deadlineMs?: number;
+  /** Wait for QuestDB's answer to one HTTP attempt. Default 30 s. */
+  readonly requestTimeoutMs?: number;
+  /** Bound of the client's own quick retries inside one flush, before our backoff takes over. Default 10 s. */
+  readonly retryTimeoutMs?: number;
+  readonly backoff?: BackoffPolicy;
+  readonly logger?: Logger;
+  /** Told about every flush attempt: for metrics and tests. Must not throw. */
+  readonly onBatch?: (event: LoadBatchEvent) => void;
+  /** Jitter source, [0, 1). Default Math.random. */
+  readonly random?: () => number;
+}
+
+export interface LoadOptions {
+  /** Epoch ms written to `fetched_at` for rows that carry no `fetchedAt`. Default: when load() is called. */
+  readonly fetchedAt?: number;
+  /** Stops retrying (and rejects with LoadError) once aborted; a flush in progress still completes. */
+  readonly signal?: AbortSignal;
+}
+
+export interface LoadResult {
+  /** Rows accepted by QuestDB. */
+  readonly rows: number;
+  /** Batches (flushes that succeeded). */
+  readonly batches: number;
+  /** Failed flush attempts that were retried and then succeeded. */
+  readonly retries: number;
+}
+
+export interface LoadBatchEvent {
+  readonly batchIndex: number;
+  readonly rows: number;
+  /** 1 for the first attempt of this batch. */
+  readonly attempt: number;
+  readonly outcome: 'ok' | 'retrying' | 'failed';
+  readonly durationMs: number;
+  readonly error?: string;
+  /** Wait before the next attempt, when retrying. */
+  readonly retryInMs?: number;
+}
+
+/** A flush in progress; its promise never rejects. */
+interface InFlight {
+  readonly sender: Sender;
+  readonly batchIndex: number;
+  readonly start: number;
+  readonly end: number;
+  readonly began: number;
+  readonly outcome: Promise<{ ok: true } | { ok: false; err: unknown }>;
+}
+
+/** Rows built between two yields to the event loop while a flush is on the wire. */
+const ROWS_PER_YIELD = 4_096;
+
+/**
+ * Two Senders, used in turn: while one flush is on the wire, the next batch is built in the other
+ * Sender's buffer. At most one flush is in flight at any time (so batches commit in order and no
+ * Sender ever runs two flushes at once), and a batch whose flush failed is rebuilt from the
+ * caller's rows without disturbing the batch already built in the other Sender.
+ */
+export class TrafficLoader {
+  private readonly senders: readonly [Sender, Sender];
+  private readonly agent: Agent;
+  private readonly table: string;
+  private readonly questdbHttp: string;
+  private readonly batchRows: number;
+  private readonly deadlineMs: number;
+  private readonly backoff: BackoffPolicy;
+  private readonly logger: Logger | undefined;
+  private readonly onBatch: ((event: LoadBatchEvent) => void) | undefined;
+  private readonly random: () => number;
+  private tail: Promise<unknown> = Promise.resolve();
+  private tableVerified = false;
+  private closed = false;
+
+  private constructor(senders: readonly [Sender, Sender], agent: Agent, options: Required<Pick<TrafficLoaderOptions, 'questdbHttp' | 'table' | 'batchRows' | 'deadlineMs'>> & TrafficLoaderOptions) {
+    this.senders = senders;
+    this.agent = agent;
+    this.table = options.table;
+    this.questdbHttp = options.questdbHttp;
+    this.batchRows = options.batchRows;
+    this.deadlineMs = options.deadlineMs;
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.logger = options.logger;
+    this.onBatch = options.onBatch;
+    this.random = options.random ?? Math.random;
+  }
+
+  /**
+   * Validates the options and builds the Senders. Needs no server: the protocol version is pinned,
+   * so a loader can be created while QuestDB is still starting.
+   *
+   * @example const loader = await TrafficLoader.create({ questdbHttp: 'http://127.0.0.1:9000' });
+   * @throws InvalidArgumentError for a bad option.
+   */
+  static async create(options: TrafficLoaderOptions): Promise<TrafficLoader> {
+    const table = assertSqlName(options.table ?? DEFAULT_TABLE, 'table');
+    const batchRows = positiveInt(options.batchRows ?? DEFAULT_BATCH_ROWS, 'batchRows', 10_000_000);
+    const deadlineMs = positiveInt(options.deadlineMs ?? DEFAULT_DEADLINE_MS, 'deadlineMs', 7 * 24 * 3_600_000);
+    const requestTimeoutMs = positiveInt(options.requestTimeoutMs ?? 30_000, 'requestTimeoutMs', 3_600_000);
+    const retryTimeoutMs = positiveInt(options.retryTimeoutMs ?? 10_000, 'retryTimeoutMs', 3_600_000);
+    const origin = parseOrigin(options.questdbHttp);
+    const initBuf = Math.min(Math.max(64 * 1024, batchRows * BYTES_PER_ROW_ESTIMATE), 256 * 1024 * 1024);
+    const conf = [
+      `${origin.scheme}::addr=${origin.host}:${origin.port}`,
+      'auto_flush=off',
+      'protocol_version=2',
+      `request_timeout=${requestTimeoutMs}`,
+      `retry_timeout=${retryTimeoutMs}`,
+      `init_buf_size=${initBuf}`,
+      `max_buf_size=${MAX_BUFFER_BYTES}`,
+    ].join(';');
+    // Our own agent, closed by close(): the client's shared default agent would keep sockets open after us.
+    const agent = new Agent({ connect: { keepAlive: true }, pipelining: 1, keepAliveTimeout: 60_000 });
+    const logger = options.logger;
+    const extra = {
+      agent,
+      // The client logs a debug line per row; only its warnings and errors are worth keeping.
+      log: (level: string, message: string | Error) => {
+        if (level === 'error' || level === 'warn') logger?.warn({ questdbClient: level }, String(message));
+      },
+    };
+    const senders = [await Sender.fromConfig(conf, extra), await Sender.fromConfig(conf, extra)] as const;
+    return new TrafficLoader(senders, agent, { ...options, table, batchRows, deadlineMs });
+  }
+
+  /**
+   * Writes `rows` in batches of `batchRows`, in order. Resolves only when QuestDB accepted every row.
+   * Calls are serialised: a second load() starts when the first has ended.
+   *
+   * @example await loader.load([{ ts: Date.UTC(2026, 0, 1), domain: 'a.com', intervalS: 300, bits: 123 }]);
+   * @throws InvalidArgumentError (nothing sent) when a row is malformed; LoadError naming the batch,
+   *   its row count and the cause when a batch failed for good (earlier batches stay written).
+   */
+  load(rows: readonly LoadRow[], options: LoadOptions = {}): Promise<LoadResult> {
+    if (this.closed) return Promise.reject(new InvalidArgumentError('load() called after close()', 'TrafficLoader'));
+    const run = this.tail.then(() => this.loadNow(rows, options));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Waits for loads in progress, then releases the connections. Rows never given to load() are not affected. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.tail;
+    for (const sender of this.senders) await sender.close();
+    await this.agent.close();
+  }
+
+  private async loadNow(rows: readonly LoadRow[], options: LoadOptions): Promise<LoadResult> {
+    assertLoadableRows(rows);
+    const fetchedAt = options.fetchedAt ?? Date.now();
+    if (!Number.isSafeInteger(fetchedAt)) throw new InvalidArgumentError(`must be whole epoch milliseconds, got ${String(fetchedAt)}`, 'fetchedAt');
+    const signal = options.signal;
+    const batches = Math.ceil(rows.length / this.batchRows);
+    let retries = 0;
+    let inFlight: InFlight | undefined;
+    try {
+      for (let b = 0; b < batches; b++) {
+        const sender = this.senders[b % 2]!;
+        const start = b * this.batchRows;
+        const end = Math.min(start + this.batchRows, rows.length);
+        if (!this.tableVerified) {
+          // The very first batch of a loader goes alone: it carries the table check.
+          retries += (await this.sendBatch(sender, rows, start, end, b, fetchedAt, signal)) - 1;
+          continue;
+        }
+        try {
+          await this.fill(sender, rows, start, end, fetchedAt, inFlight !== undefined);
+        } catch (err) {
+          sender.reset();
+          throw new LoadError(`batch ${b} (${end - start} rows) could not be built: ${describe(err)}`, b, end - start, { cause: err });
+        }
+        if (inFlight) {
+          const done = inFlight;
+          inFlight = undefined;
+          retries += (await this.complete(done, rows, fetchedAt, signal)) - 1;
+        }
+        inFlight = this.startFlush(sender, b, start, end);
+      }
+      if (inFlight) {
+        const done = inFlight;
+        inFlight = undefined;
+        retries += (await this.complete(done, rows, fetchedAt, signal)) - 1;
+      }
+    } finally {
+      // Whatever failed, no flush may outlive this load: the next one would share its Sender.
+      if (inFlight) await inFlight.outcome;
+      for (const sender of this.senders) sender.reset();
+    }
+    return { rows: rows.length, batches, retries };
+  }
+
+  private startFlush(sender: Sender, batchIndex: number, start: number, end: number): InFlight {
+    const outcome = sender.flush().then(
+      () => ({ ok: true }) as const,
+      (err: unknown) => ({ ok: false, err }) as const,
+    );
+    return { sender, batchIndex, start, end, began: Date.now(), outcome };
+  }
+
+  /** Waits for a pipelined flush; if it failed, re-sends that batch until it succeeds. Returns attempts. */
+  private async complete(flight: InFlight, rows: readonly LoadRow[], fetchedAt: number, signal: AbortSignal | undefined): Promise<number> {
+    const result = await flight.outcome;
+    if (result.ok) {
+      this.onBatch?.({ batchIndex: flight.batchIndex, rows: flight.end - flight.start, attempt: 1, outcome: 'ok', durationMs: Date.now() - flight.began });
+      return 1;
+    }
+    flight.sender.reset();
+    return this.sendBatch(flight.sender, rows, flight.start, flight.end, flight.batchIndex, fetchedAt, signal, { err: result.err, began: flight.began });
+  }
+
+  /**
+   * Sends rows[start, end) as one flush until it succeeds; returns the number of attempts.
+   * `prior` is a first attempt that already failed (a pipelined flush).
+   */
+  private async sendBatch(
+    sender: Sender,
+    rows: readonly LoadRow[],
+    start: number,
+    end: number,
+    batchIndex: number,
+    fetchedAt: number,
+    signal: AbortSignal | undefined,
+    prior?: { err: unknown; began: number },
+  ): Promise<number> {
+    const count = end - start;
+    const deadline = (prior?.began ?? Date.now()) + this.deadlineMs;
+    for (let attempt = 1; ; attempt++) {
+      let began = Date.now();
+      let failure: unknown;
+      if (attempt === 1 && prior) {
+        failure = prior.err;
+        began = prior.began;
+      } else {
+        try {
+          if (!this.tableVerified) await this.verifyTable();
+          await this.fill(sender, rows, start, end, fetchedAt, false);
+          await sender.flush();
+          this.onBatch?.({ batchIndex, rows: count, attempt, outcome: 'ok', durationMs: Date.now() - began });
+          return attempt;
+        } catch (err) {
+          // A failed flush already emptied the buffer; a failure while filling may have left part of a row.
+          sender.reset();
+          failure = err;
+        }
+      }
+      const permanent = failure instanceof TableUnusableError || flushFailureKind(failure) === 'permanent';
+      const reason = describe(failure);
+      const wait = backoffDelayMs(attempt, this.backoff, this.random());
+      const now = Date.now();
+      if (permanent || signal?.aborted === true || now + wait > deadline) {
+        this.onBatch?.({ batchIndex, rows: count, attempt, outcome: 'failed', durationMs: now - began, error: reason });
+        const why =
+          failure instanceof TableUnusableError
+            ? 'the table is unusable'
+            : permanent
+              ? 'QuestDB refused it'
+              : signal?.aborted
+                ? 'the load was cancelled'
+                : `still failing after ${attempt} attempts (deadline ${this.deadlineMs} ms)`;
+        throw new LoadError(`batch ${batchIndex} (${count} rows) was not written to ${this.table}: ${why}: ${reason}`, batchIndex, count, { cause: failure });
+      }
+      this.onBatch?.({ batchIndex, rows: count, attempt, outcome: 'retrying', durationMs: now - began, error: reason, retryInMs: wait });
+      this.logger?.warn({ table: this.table, batchIndex, rows: count, attempt, retryInMs: wait, err: reason }, 'QuestDB flush failed; re-sending the batch');
+      await sleep(wait, signal);
+      if (signal?.aborted) {
+        this.onBatch?.({ batchIndex, rows: count, attempt, outcome: 'failed', durationMs: Date.now() - began, error: reason });
+        throw new LoadError(`batch ${batchIndex} (${count} rows) was not written to ${this.table}: the load was cancelled after ${attempt} attempts: ${reason}`, batchIndex, count, { cause: failure });
+      }
+    }
+  }
+
+  /**
+   * Appends rows[start, end) to `sender`'s buffer. Indices, not slices: no copy of the caller's rows.
+   * While a flush is on the wire, yields to the event loop now and then so its socket keeps moving
+   * (awaiting `at()` only runs microtasks, which never let I/O through).
+   */
+  private async fill(sender: Sender, rows: readonly LoadRow[], start: number, end: number, fetchedAt: number, yieldForIo: boolean): Promise<void> {
+    const table = this.table;
+    let untilYield = ROWS_PER_YIELD;
+    for (let i = start; i < end; i++) {
+      const row = rows[i]!;
+      sender
+        .table(table)
+        .symbol('domain', row.domain)
+        .intColumn('interval_s', row.intervalS)
+        .floatColumn('bits', row.bits)
+        .timestampColumn('fetched_at', row.fetchedAt ?? fetchedAt, 'ms');
+      await sender.at(row.ts, 'ms');
+      if (yieldForIo && --untilYield === 0) {
+        untilYield = ROWS_PER_YIELD;
+        await yieldToEventLoop();
+      }
+    }
+  }
+
+  /**
+   * ILP creates a missing table on the fly, without DEDUP: loading before `migrate` would silently
+   * lose idempotency. So the first batch checks the table once; QuestDB being down here counts as a
+   * failed attempt like any other.
+   */
+  private async verifyTable(): Promise<void> {
+    const result = await execSql(this.questdbHttp, `SELECT walEnabled, dedup FROM tables() WHERE table_name = ${quoteStringLiteral(this.table)}`, { timeoutMs: 10_000 });
+    const row = rowsAsObjects(result)[0];
+    if (row === undefined) {
+      throw new TableUnusableError(`table ${this.table} does not exist in QuestDB at ${this.questdbHttp}: run cdn-etl migrate first`);
+    }
+    if (row.walEnabled !== true || row.dedup !== true) {
+      throw new TableUnusableError(`table ${this.table} must be a WAL table with DEDUP UPSERT KEYS (walEnabled=${String(row.walEnabled)}, dedup=${String(row.dedup)})`);
+    }
+    this.tableVerified = true;
+  }
+}
+
+/** Internal: the target table cannot take idempotent writes; re-sending cannot help. Surfaces as LoadError. */
+class TableUnusableError extends Error {}
+
+function positiveInt(value: number, name: string, max: number): number {
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}, got ${String(value)}`, name);
+  return value;
+}
+
+function parseOrigin(raw: string): { scheme: 'http' | 'https'; host: string; port: number } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidArgumentError(`is not a valid URL: ${JSON.stringify(raw)}`, 'questdbHttp');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`must be http:// or https://, got ${JSON.stringify(raw)}`, 'questdbHttp');
+  const scheme = url.protocol === 'https:' ? 'https' : 'http';
+  // The client's config string separates settings with ';' and takes the host verbatim.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (host === '' || host.includes(';')) throw new InvalidArgumentError(`has no usable host: ${JSON.stringify(raw)}`, 'questdbHttp');
+  const port = url.port === '' ? (scheme === 'https' ? 443 : 80) : Number(url.port);
+  return { scheme, host, port };
+}
+
+function describe(err: unknown): string {
+  if (err instanceof ServiceUnavailableError) return err.message;
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
+  }
+  return String(err);
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runMigrations } from '../../src/store/migrations-runner.js';
+import { QuestDbPg } from '../../src/store/questdb-pg.js';
+import { TrafficLoader, type LoadBatchEvent, type LoadRow } from '../../src/store/traffic-loader.js';
+import { waitUntilVisible } from '../../src/store/wal-visibility.js';
+
+const HTTP = 'http://127.0.0.1:9000';
+const PG = 'postgres://admin:quest@127.0.0.1:8812/qdb';
+const TABLE = 'cdn_src_traffic';
+
+/**
+ * A stand-in for QuestDB going away and coming back, without touching the shared server: a TCP
+ * forwarder to 127.0.0.1:9000 on its own port that can be started late, or stopped (every open
+ * connection cut) and started again.
+ */
+class Forwarder {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  bytesIn = 0;
+  /** Called with the running byte count as client data arrives. */
+  onData: ((bytesIn: number) => void) | undefined;
+
+  constructor(readonly port: number) {}
+
+  start(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(9000, '127.0.0.1');
+      this.sockets.add(client).add(upstream);
+      const drop = (): void => {
+        client.destroy();
+        upstream.destroy();
+        this.sockets.delete(client);
+        this.sockets.delete(upstream);
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+      client.on('data', (chunk: Buffer) => {
+        this.bytesIn += chunk.length;
+        this.onData?.(this.bytesIn);
+      });
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+  }
+
+  /** Cuts every connection mid-flight and stops listening. */
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+function uniqueDomain(label: string): string {
+  return `${label}-${randomUUID().slice(0, 8)}.store-test.example.com`;
+}
+
+function rowsFor(domain: string, count: number): LoadRow[] {
+  const from = Date.UTC(2025, 2, 1);
+  return Array.from({ length: count }, (_, i) => ({ ts: from + i * 60_000, domain, intervalS: 60, bits: i + 1 }));
+}
+
+describe('TrafficLoader while QuestDB is unavailable', () => {
+  let pg: QuestDbPg;
+  const forwarders: Forwarder[] = [];
+  const loaders: TrafficLoader[] = [];
+
+  beforeAll(async () => {
+    await runMigrations({ questdbHttp: HTTP });
+    pg = new QuestDbPg({ url: PG });
+  });
+
+  afterEach(async () => {
+    for (const l of loaders.splice(0)) await l.close();
+    for (const f of forwarders.splice(0)) await f.stop();
+  });
+
+  afterAll(async () => {
+    await pg?.close();
+  });
+
+  async function countRows(domain: string): Promise<{ n: number; total: number }> {
+    await waitUntilVisible(HTTP, TABLE);
+    const [row] = await pg.query<{ n: number; total: number }>(`SELECT count() n, sum(bits) total FROM ${TABLE} WHERE domain = $1`, [domain]);
+    return row!;
+  }
+
+  async function loaderVia(forwarder: Forwarder, events: LoadBatchEvent[], extra: { deadlineMs?: number; batchRows?: number } = {}): Promise<TrafficLoader> {
+    const loader = await TrafficLoader.create({
+      questdbHttp: `http://127.0.0.1:${forwarder.port}`,
+      batchRows: extra.batchRows ?? 5_000,
+      deadlineMs: extra.deadlineMs ?? 60_000,
+      // Short client-side retries so that our own re-send path is what carries the batch through.
+      retryTimeoutMs: 300,
+      requestTimeoutMs: 5_000,
+      backoff: { baseMs: 100, maxMs: 400 },
+      onBatch: (e) => events.push(e),
+    });
+    loaders.push(loader);
+    return loader;
+  }
+
+  it('QuestDB down when the first flush starts and back a little later: no row lost', async () => {
+    const forwarder = new Forwarder(await freePort());
+    forwarders.push(forwarder);
+    const events: LoadBatchEvent[] = [];
+    // Created while nothing listens: the pinned protocol version means creation needs no server.
+    const loader = await loaderVia(forwarder, events);
+    const domain = uniqueDomain('late');
+    const loading = loader.load(rowsFor(domain, 20_000));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await forwarder.start();
+    const result = await loading;
+    expect(result.rows).toBe(20_000);
+    expect(result.batches).toBe(4);
+    expect(result.retries).toBeGreaterThanOrEqual(1);
+    expect(events.filter((e) => e.outcome === 'retrying' && e.batchIndex === 0).length).toBeGreaterThanOrEqual(1);
+    expect(events.filter((e) => e.outcome === 'ok').map((e) => e.batchIndex)).toEqual([0, 1, 2, 3]);
+    expect(await countRows(domain)).toEqual({ n: 20_000, total: (20_000 * 20_001) / 2 });
+  });
+
+  it('QuestDB down when a flush of an already working loader starts, back a little later: no row lost', async () => {
+    const forwarder = new Forwarder(await freePort());
+    forwarders.push(forwarder);
+    await forwarder.start();
+    const events: LoadBatchEvent[] = [];
+    const loader = await loaderVia(forwarder, events);
+    const domain = uniqueDomain('flushdown');
+    // A first load while QuestDB answers: the table check is done, so what fails next is the flush itself.
+    expect(await loader.load(rowsFor(domain, 10))).toEqual({ rows: 10, batches: 1, retries: 0 });
+    await forwarder.stop();
+    events.length = 0;
+    const loading = loader.load(rowsFor(domain, 15_000));
+    setTimeout(() => void forwarder.start(), 1_500);
+    const result = await loading;
+    expect(result).toMatchObject({ rows: 15_000, batches: 3 });
+    expect(result.retries).toBeGreaterThanOrEqual(1);
+    expect(events.find((e) => e.outcome === 'retrying')).toMatchObject({ batchIndex: 0, attempt: 1 });
+    expect(events.filter((e) => e.outcome === 'ok').map((e) => e.batchIndex)).toEqual([0, 1, 2]);
+    expect(await countRows(domain)).toEqual({ n: 15_000, total: (15_000 * 15_001) / 2 });
+  });
+
+  it('QuestDB goes away in the middle of a load and comes back: no row lost', async () => {
+    const forwarder = new Forwarder(await freePort());
+    forwarders.push(forwarder);
+    await forwarder.start();
+    const events: LoadBatchEvent[] = [];
+    const loader = await loaderVia(forwarder, events);
+    const domain = uniqueDomain('midway');
+    let tripped = false;
+    // Roughly two and a half batches in: cut every connection, stay away for a second, come back.
+    forwarder.onData = (bytes) => {
+      if (!tripped && bytes > 900_000) {
+        tripped = true;
+        void forwarder.stop().then(() => setTimeout(() => void forwarder.start(), 1_000));
+      }
+    };
+    const result = await loader.load(rowsFor(domain, 60_000));
+    expect(tripped).toBe(true);
+    expect(result.rows).toBe(60_000);
+    expect(result.batches).toBe(12);
+    expect(result.retries).toBeGreaterThanOrEqual(1);
+    expect(events.filter((e) => e.outcome === 'retrying').length).toBeGreaterThanOrEqual(1);
+    expect(events.filter((e) => e.outcome === 'ok').map((e) => e.batchIndex)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(await countRows(domain)).toEqual({ n: 60_000, total: (60_000 * 60_001) / 2 });
+  });
+
+  it('QuestDB never comes back: LoadError naming the batch, its rows and the cause', async () => {
+    const forwarder = new Forwarder(await freePort());
+    const events: LoadBatchEvent[] = [];
+    const loader = await loaderVia(forwarder, events, { deadlineMs: 1_500, batchRows: 700 });
+    const err = await loader.load(rowsFor(uniqueDomain('never'), 1_000)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'CDN_ETL_LOAD_FAILED', batchIndex: 0, rows: 700 });
+    expect((err as Error).message).toMatch(/^batch 0 \(700 rows\) was not written to cdn_src_traffic: still failing after \d+ attempts \(deadline 1500 ms\): .*ECONNREFUSED/);
+    expect(events.at(-1)).toMatchObject({ batchIndex: 0, outcome: 'failed' });
+  });
+
+  it('a cancelled load stops retrying and says so', async () => {
+    const forwarder = new Forwarder(await freePort());
+    const events: LoadBatchEvent[] = [];
+    const loader = await loaderVia(forwarder, events);
+    const controller = new AbortController();
+    const loading = loader.load(rowsFor(uniqueDomain('cancel'), 10), { signal: controller.signal });
+    setTimeout(() => controller.abort(), 500);
+    await expect(loading).rejects.toMatchObject({ code: 'CDN_ETL_LOAD_FAILED', batchIndex: 0, rows: 10, message: expect.stringContaining('cancelled') });
+  });
+});
