@@ -2,12 +2,24 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Integration tests share one Redis and one QuestDB; each isolates itself by unique queue
-    // names, key prefixes and domain names, so files may run in parallel. Two cores: keep it modest.
+    projects: [
+      {
+        // The pure core: no server needed (`npm run test:unit`).
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000 },
+      },
+      {
+        // Real Redis, real QuestDB, the simulator over real HTTP. Tests share the servers and isolate
+        // themselves by unique queue names, key prefixes and domain names, so files may run in parallel.
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+    // Two cores on CI: a modest number of files at once.
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
-    globalSetup: ['test/helpers/global-setup.ts'],
   },
 });

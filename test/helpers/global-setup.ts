@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadConfig, redactUrl, type Config } from '../../src/config.js';
 import { ServiceUnavailableError } from '../../src/errors.js';
+import { runMigrations } from '../../src/store/migrations-runner.js';
 
 const PROBE_TIMEOUT_MS = 5_000;
 
@@ -90,4 +91,6 @@ export async function checkServices(config: Config): Promise<void> {
 export default async function setup(): Promise<void> {
   const config = loadConfig(process.env);
   await checkServices(config);
+  // The real migrations are shared by every integration test (each isolates itself by domain names).
+  await runMigrations({ questdbHttp: config.questdbHttp });
 }
