@@ -1,0 +1,79 @@
+/**
+ * `cdn-etl report`: one self-contained HTML file (traffic chart and coverage map) for some domains over a
+ * range, and the same summary as text on stdout. Reads QuestDB only; needs no API credentials.
+ * Exit 0 written, 2 bad input (nothing read or written), 3 QuestDB unavailable.
+ */
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { loadConfig } from '../config.js';
+import { InvalidArgumentError } from '../errors.js';
+import { parseDomains } from '../plan/parse-domains.js';
+import { parseRange } from '../plan/parse-range.js';
+import { alignRange, buildReportModel, chooseBucket } from '../report/coverage-map.js';
+import { renderReportHtml } from '../report/render-html.js';
+import { renderReportText } from '../report/render-text.js';
+import { MAX_REPORT_DOMAINS, queryReportRows } from '../report/report-query.js';
+import { QuestDbPg } from '../store/questdb-pg.js';
+import { parseCommandArgs, requiredFlag, stringFlag } from './args.js';
+import { EXIT_OK, type Command } from './command.js';
+
+/** Widest range a report accepts: ten years of daily cells is still a readable page. */
+const MAX_RANGE_MS = 3_660 * 24 * 3_600_000;
+
+const HELP = [
+  'Usage: cdn-etl report --domains a.com,b.com --from ISO --to ISO --out report.html [options]',
+  '',
+  'Writes one self-contained HTML file (no network needed to open it) with the traffic of each domain',
+  'and a coverage map: for every hour (ranges up to 14 days) or day, whether the archive holds it',
+  'complete, provisional (fetched before the API finalised it), partial or missing, and at which',
+  'resolution. Prints the same summary as text. The range is widened to whole hours or days.',
+  '',
+  'Options:',
+  '  --domains LIST        comma-separated domain names',
+  '  --from ISO, --to ISO  UTC instants: 2026-11-01T00:00:00Z, 2026-11-01T00:00Z or 2026-11-01',
+  '  --out FILE            the HTML file to write (replaced if it exists)',
+  '  --questdb-pg URL      QuestDB PG wire (env QUESTDB_PG, default postgres://admin:quest@127.0.0.1:8812/qdb)',
+  '',
+  'Exit: 0 written, 2 bad input, 3 QuestDB unavailable.',
+].join('\n');
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'write an HTML report (traffic chart, coverage map) and print its summary',
+  help: HELP,
+  async run(argv, ctx) {
+    const args = parseCommandArgs(argv, {
+      domains: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      out: { type: 'string' },
+      'questdb-pg': { type: 'string' },
+    });
+    const domains = parseDomains(requiredFlag(args, 'domains'));
+    if (domains.length > MAX_REPORT_DOMAINS) throw new InvalidArgumentError(`at most ${MAX_REPORT_DOMAINS} domains per report`, '--domains');
+    const requested = parseRange(requiredFlag(args, 'from'), requiredFlag(args, 'to'));
+    if (requested.to - requested.from > MAX_RANGE_MS) throw new InvalidArgumentError('the range may span at most 3660 days', '--to');
+    const out = resolve(requiredFlag(args, 'out'));
+    if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new InvalidArgumentError(`the folder of ${out} does not exist`, '--out');
+    const config = loadConfig(ctx.env, { questdbPg: stringFlag(args, 'questdb-pg') });
+
+    const bucket = chooseBucket(requested.from, requested.to);
+    const { from, to } = alignRange(requested.from, requested.to, bucket);
+    const pg = new QuestDbPg({ url: config.questdbPg, max: 1 });
+    let rows;
+    try {
+      rows = await queryReportRows(pg, { domains, from, to, bucket });
+    } finally {
+      await pg.close();
+    }
+    const model = buildReportModel({ domains, from: requested.from, to: requested.to, bucket, rows, now: Date.now() });
+    try {
+      writeFileSync(out, renderReportHtml(model));
+    } catch (err) {
+      throw new InvalidArgumentError(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, '--out');
+    }
+    ctx.stdout.write(renderReportText(model));
+    ctx.stdout.write(`\nwrote ${out}\n`);
+    return EXIT_OK;
+  },
+};

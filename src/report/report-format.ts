@@ -1,0 +1,35 @@
+/** Number and time formats shared by the text and HTML reports. Pure. */
+
+/** `2025-06-01T10:00Z`, or `2025-06-01` for midnight when `dayOnly`. */
+export function formatInstant(ms: number, dayOnly = false): string {
+  const iso = new Date(ms).toISOString();
+  return dayOnly ? iso.slice(0, 10) : `${iso.slice(0, 16)}Z`;
+}
+
+/** Traffic in decimal bytes: `bits` / 8 shown as B, kB, MB, GB, TB, PB. */
+export function formatTraffic(bits: number): string {
+  return scaled(bits / 8, ['B', 'kB', 'MB', 'GB', 'TB', 'PB']);
+}
+
+/** Bandwidth: bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s. */
+export function formatBandwidth(bps: number): string {
+  return scaled(bps, ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'Tbit/s']);
+}
+
+/** `1 min`, `5 min`, `1 h`, or `N s` for anything else. */
+export function formatInterval(intervalS: number): string {
+  if (intervalS % 3600 === 0) return `${intervalS / 3600} h`;
+  if (intervalS % 60 === 0) return `${intervalS / 60} min`;
+  return `${intervalS} s`;
+}
+
+function scaled(value: number, units: readonly string[]): string {
+  let v = value;
+  let i = 0;
+  while (Math.abs(v) >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i += 1;
+  }
+  const digits = i === 0 || Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+  return `${v.toFixed(digits)} ${units[i]}`;
+}

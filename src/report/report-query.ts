@@ -1,0 +1,71 @@
+/**
+ * Reads what the report needs from cdn_src_traffic over PG wire, every value bound as a parameter: per
+ * (bucket, domain, resolution) the slot count, the traffic and how many slots were fetched before they
+ * were final. One query per tier, because each tier has its own final age.
+ */
+import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
+import { InvalidArgumentError } from '../errors.js';
+import { finalAgeMs, type BucketKind, type BucketRow } from './coverage-map.js';
+
+/** The slice of QuestDbPg this module uses (a fake of it is enough for pure tests). */
+export interface SqlReader {
+  query<R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+export interface ReportQueryInput {
+  readonly domains: readonly string[];
+  /** Epoch ms, inclusive. */
+  readonly from: number;
+  /** Epoch ms, exclusive. */
+  readonly to: number;
+  readonly bucket: BucketKind;
+  readonly tiers?: readonly Tier[];
+  readonly table?: string;
+}
+
+/** Bind parameters per query: 3 fixed plus the domains; kept well below any driver limit. */
+export const MAX_REPORT_DOMAINS = 1_000;
+
+/**
+ * The SQL of one tier's query for `domainCount` domains: $1 final age in microseconds, $2 interval_s,
+ * $3 from, $4 to, $5.. the domains. Exported so tests can check it binds everything.
+ */
+export function reportSql(domainCount: number, bucket: BucketKind, table = 'cdn_src_traffic'): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new InvalidArgumentError(`is not a plain table name: ${JSON.stringify(table)}`, 'table');
+  const placeholders = Array.from({ length: domainCount }, (_, i) => `$${i + 5}`).join(', ');
+  return [
+    'SELECT ts, domain, interval_s, count() slots, sum(bits) bits,',
+    '  sum(CASE WHEN cast(fetched_at AS long) - cast(ts AS long) < $1 THEN 1 ELSE 0 END) provisional',
+    `FROM ${table}`,
+    `WHERE interval_s = $2 AND ts >= $3 AND ts < $4 AND domain IN (${placeholders})`,
+    `SAMPLE BY ${bucket === 'hour' ? '1h' : '1d'} ALIGN TO CALENDAR`,
+  ].join('\n');
+}
+
+/**
+ * Every (bucket, domain, resolution) of the range that holds at least one slot, for the tiers' resolutions.
+ *
+ * @example const rows = await queryReportRows(pg, { domains: ['a.com'], from, to, bucket: 'hour' });
+ * @throws QueryError / ServiceUnavailableError from the reader; InvalidArgumentError for too many domains.
+ */
+export async function queryReportRows(reader: SqlReader, input: ReportQueryInput): Promise<BucketRow[]> {
+  if (input.domains.length === 0) return [];
+  if (input.domains.length > MAX_REPORT_DOMAINS) throw new InvalidArgumentError(`at most ${MAX_REPORT_DOMAINS} domains per report`, '--domains');
+  const sql = reportSql(input.domains.length, input.bucket, input.table);
+  const from = new Date(input.from).toISOString();
+  const to = new Date(input.to).toISOString();
+  const out: BucketRow[] = [];
+  for (const tier of input.tiers ?? DEFAULT_TIERS) {
+    const rows = await reader.query<{ ts: number; domain: string; interval_s: number; slots: number; bits: number; provisional: number }>(sql, [
+      finalAgeMs(tier) * 1000,
+      tier.intervalS,
+      from,
+      to,
+      ...input.domains,
+    ]);
+    for (const r of rows) {
+      out.push({ ts: Number(r.ts), domain: String(r.domain), intervalS: Number(r.interval_s), slots: Number(r.slots), bits: Number(r.bits), provisional: Number(r.provisional) });
+    }
+  }
+  return out;
+}
