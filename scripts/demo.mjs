@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// The main job on built-in defaults (`npm run demo`, after `npm run services:up`): start the local API
+// simulator, apply the migrations, backfill the simulator's online domains over the last days at the finest
+// tiers the API still has, then print what was loaded and a query to try. Runs the compiled CLI (dist/), so
+// what it shows is exactly what `npx cdn-etl ...` does.
+import { main } from '../dist/cli.js';
+import { DEFAULT_SIM_DOMAINS, DEMO_CREDENTIALS, startSimulator } from '../dist/sim/simulator.js';
+import { QuestDbPg } from '../dist/store/questdb-pg.js';
+import { loadConfig } from '../dist/config.js';
+
+const DAYS = Number(process.env.CDN_ETL_DEMO_DAYS ?? 3);
+const HOUR = 3_600_000;
+
+function fail(message) {
+  process.stderr.write(`demo: ${message}\n`);
+  process.exit(2);
+}
+
+if (!Number.isInteger(DAYS) || DAYS < 1 || DAYS > 180) fail('CDN_ETL_DEMO_DAYS must be a whole number of days from 1 to 180');
+
+const credentials = {
+  accessKeyId: process.env.ALIBABA_CLOUD_ACCESS_KEY_ID || DEMO_CREDENTIALS.accessKeyId,
+  accessKeySecret: process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET || DEMO_CREDENTIALS.accessKeySecret,
+};
+const simulator = await startSimulator({ port: 0, credentials });
+const env = {
+  ...process.env,
+  CDN_ENDPOINT: simulator.url,
+  ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
+};
+const domains = DEFAULT_SIM_DOMAINS.filter((d) => (d.status ?? 'online') === 'online').map((d) => d.name);
+// Whole hours, ending at the last hour the API has fully published.
+const to = Math.floor(Date.now() / HOUR) * HOUR;
+const from = to - DAYS * 24 * HOUR;
+const iso = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+process.stderr.write(`demo: API simulator on ${simulator.url}; domains ${domains.join(', ')}; ${iso(from)} to ${iso(to)}\n`);
+let code = 0;
+try {
+  code = await main(['migrate'], { env });
+  if (code === 0) {
+    code = await main(['backfill', '--domains', domains.join(','), '--from', iso(from), '--to', iso(to)], { env });
+  }
+} finally {
+  await simulator.close();
+}
+if (code !== 0) {
+  process.stderr.write(`demo: stopped with exit code ${code}\n`);
+  process.exit(code);
+}
+
+const config = loadConfig(env);
+const pg = new QuestDbPg({ url: config.questdbPg });
+try {
+  const placeholders = domains.map((_, i) => `$${i + 3}`).join(', ');
+  const rows = await pg.query(
+    `SELECT domain, interval_s, count() AS slots, min(ts) AS first_slot, max(ts) AS last_slot, sum(bits) AS bits
+     FROM cdn_src_traffic WHERE ts >= $1 AND ts < $2 AND domain IN (${placeholders}) ORDER BY domain, interval_s`,
+    [new Date(from).toISOString(), new Date(to).toISOString(), ...domains],
+  );
+  process.stdout.write('\nLoaded into QuestDB table cdn_src_traffic:\n');
+  process.stdout.write(`  ${'domain'.padEnd(20)} ${'interval'.padStart(8)} ${'slots'.padStart(7)}  first slot            last slot             total bits\n`);
+  for (const r of rows) {
+    process.stdout.write(
+      `  ${String(r.domain).padEnd(20)} ${`${r.interval_s}s`.padStart(8)} ${String(r.slots).padStart(7)}  ${iso(Number(r.first_slot))}  ${iso(Number(r.last_slot))}  ${Number(r.bits).toExponential(3)}\n`,
+    );
+  }
+  process.stdout.write(
+    [
+      '',
+      'Try it in the web console (http://127.0.0.1:9000) or with psql -h 127.0.0.1 -p 8812 -U admin qdb (password quest):',
+      '',
+      "  SELECT ts, domain, sum(bits) / 3600 AS avg_bps FROM cdn_src_traffic WHERE interval_s = 60 SAMPLE BY 1h ALIGN TO CALENDAR;",
+      '',
+      'More queries: docs/QUERIES.md. Backfill status: npx cdn-etl status',
+      '',
+    ].join('\n'),
+  );
+} finally {
+  await pg.close();
+}
