@@ -1,0 +1,164 @@
+/**
+ * `cdn-etl backfill`: validates, plans, enqueues and (unless --detach) runs the workers in this process until
+ * every chunk of the backfill has ended. Exit 0 all done, 1 some chunk failed, 2 bad input (nothing enqueued,
+ * no call made), 3 Redis/QuestDB unavailable, 130 interrupted (run it again to continue).
+ */
+import type { CdnClient } from '../aliyun/cdn-client.js';
+import { loadConfig, requireCredentials, type Credentials } from '../config.js';
+import { InvalidArgumentError } from '../errors.js';
+import { createLogger } from '../ops/logger.js';
+import { createProgressReporter } from '../ops/progress-bar.js';
+import { BACKFILL_ID_PATTERN, type BackfillSummary } from '../pipeline/backfill-store.js';
+import { retryFailedChunks, startBackfill, waitForBackfill } from '../pipeline/backfill-runner.js';
+import { PipelineClient } from '../pipeline/pipeline-client.js';
+import { createApiClient, startPipelineRuntime } from '../pipeline/pipeline-runtime.js';
+import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
+import { DEFAULT_GUARD_MS } from '../pipeline/redis-pacer.js';
+import { parseDomains, parseRange } from '../plan/plan-backfill.js';
+import { booleanFlag, intFlag, parseCommandArgs, requiredFlag, stringFlag } from './args.js';
+import { EXIT_FAILED, EXIT_OK, type Command, type CommandContext } from './command.js';
+import { describeRange, formatFailures } from './status.js';
+
+export const EXIT_INTERRUPTED = 130;
+
+const HELP = [
+  'Usage: cdn-etl backfill --domains a.com,b.com --from ISO --to ISO [options]',
+  '       cdn-etl backfill --retry-failed ID [options]',
+  '',
+  'Loads every slot whose start is in [--from, --to) (UTC) for each domain, at the finest granularity the',
+  'API still has. Chunks finished earlier (by any backfill) are reused without an API call, except chunks',
+  'that held provisional (still revised) slots. Parts of the range beyond the API horizon are reported.',
+  '',
+  'Options:',
+  '  --domains LIST        comma-separated domain names',
+  '  --from ISO, --to ISO  UTC instants: 2026-11-01T00:00:00Z, 2026-11-01T00:00Z or 2026-11-01',
+  '  --detach              only enqueue (workers started with `cdn-etl worker` do the work); prints the id',
+  `  --concurrency N       concurrent fetches in this process (default ${DEFAULT_FETCH_CONCURRENCY})`,
+  '  --refetch             call the API even for chunks finished earlier',
+  '  --retry-failed ID     run only the failed chunks of backfill ID again',
+  '  --qps N               API calls per second shared by all workers (env CDN_API_QPS, default 10)',
+  '  --pace-guard-ms N    jitter budget per second of the global pacing, ms (default 50: 95% of --qps)',
+  '  --log-level LEVEL     (env LOG_LEVEL)',
+  '',
+  'Exit: 0 every chunk done, 1 some chunk failed (listed), 2 bad input, 3 a service is unavailable,',
+  '130 interrupted (run the same command again to continue).',
+].join('\n');
+
+export const backfillCommand: Command = {
+  name: 'backfill',
+  summary: 'load a time range for some domains into QuestDB',
+  help: HELP,
+  async run(argv, ctx) {
+    const args = parseCommandArgs(argv, {
+      domains: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      detach: { type: 'boolean' },
+      concurrency: { type: 'string' },
+      refetch: { type: 'boolean' },
+      'retry-failed': { type: 'string' },
+      qps: { type: 'string' },
+      'pace-guard-ms': { type: 'string' },
+      'log-level': { type: 'string' },
+    });
+    // Everything is validated before the first connection: bad input exits 2 having touched nothing.
+    const retryId = stringFlag(args, 'retry-failed');
+    let request: { domains: string[]; from: number; to: number } | undefined;
+    if (retryId !== undefined) {
+      if (!BACKFILL_ID_PATTERN.test(retryId)) throw new InvalidArgumentError(`is not a backfill id (bf-YYYYMMDDTHHMMZ-xxxxxx): ${JSON.stringify(retryId)}`, '--retry-failed');
+      for (const flag of ['domains', 'from', 'to']) {
+        if (stringFlag(args, flag) !== undefined) throw new InvalidArgumentError('cannot be combined with --retry-failed (the backfill has its own)', `--${flag}`);
+      }
+    } else {
+      const domains = parseDomains(requiredFlag(args, 'domains'));
+      const { from, to } = parseRange(requiredFlag(args, 'from'), requiredFlag(args, 'to'));
+      request = { domains, from, to };
+    }
+    const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
+    const guardMs = intFlag(args, 'pace-guard-ms', DEFAULT_GUARD_MS, 0, 500);
+    const detach = booleanFlag(args, 'detach');
+    const refetch = booleanFlag(args, 'refetch');
+    const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') });
+    let credentials: Credentials | undefined;
+    let api: CdnClient | undefined;
+    if (!detach) {
+      credentials = requireCredentials(config);
+      api = createApiClient(config, credentials);
+    }
+    const showBar = ctx.stderr.isTTY === true;
+    // On a terminal the bar tells the story; per-chunk lines would tear it apart.
+    const logger = createLogger({ level: showBar && config.logLevel === 'info' ? 'warn' : config.logLevel });
+
+    const client = await PipelineClient.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+    try {
+      const now = Date.now();
+      let id: string;
+      if (request) {
+        const started = await startBackfill(client, { ...request, now, refetch });
+        id = started.id;
+        ctx.stderr.write(`backfill ${id}: ${started.plan.chunks.length} chunks for ${request.domains.length} domain(s), ${describeRange(request.from, request.to)}\n`);
+        for (const u of mergeUnavailable(started.plan.unavailable)) {
+          ctx.stderr.write(`  not available from the API (${u.reason}): ${u.domains} ${describeRange(u.start, u.end)}\n`);
+        }
+      } else {
+        id = retryId!;
+        const n = await retryFailedChunks(client, id, now);
+        ctx.stderr.write(`backfill ${id}: ${n} failed chunk(s) enqueued again\n`);
+      }
+      if (detach || !api) {
+        ctx.stdout.write(`${id}\n`);
+        return EXIT_OK;
+      }
+      const runtime = await startPipelineRuntime(config, api, { fetchConcurrency: concurrency, guardMs, logger });
+      let summary: BackfillSummary;
+      const progress = createProgressReporter({ stream: ctx.stderr, label: id });
+      try {
+        summary = await waitForBackfill(client, id, {
+          signal: ctx.signal,
+          pollMs: showBar ? 250 : 1_000,
+          onProgress: (s) => progress.update(progressOf(s)),
+        });
+        progress.finish(progressOf(summary));
+      } finally {
+        await runtime.close();
+      }
+      return await report(ctx, client, summary);
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+function progressOf(s: BackfillSummary): { total: number; ended: number; failed: number; rows: number; calls: number; throttles: number; reused: number } {
+  return { total: s.total, ended: s.ended, failed: s.counts.failed, rows: s.rows, calls: s.calls, throttles: s.throttles, reused: s.reused };
+}
+
+async function report(ctx: CommandContext, client: PipelineClient, s: BackfillSummary): Promise<number> {
+  const took = ((s.finishedAt ?? Date.now()) - s.createdAt) / 1000;
+  ctx.stdout.write(
+    `backfill ${s.id}: ${s.done}/${s.total - s.counts.replanned} chunks done (${s.reused} reused), ${s.counts.failed} failed, ` +
+      `${s.rows} rows loaded, ${s.calls} API calls, ${s.throttles} throttled, ${s.retries} retried, ${took.toFixed(1)} s\n`,
+  );
+  if (s.state === 'running') {
+    ctx.stdout.write(`interrupted: ${s.ended}/${s.total} chunks ended; run the same command again (or \`cdn-etl worker\`) to continue\n`);
+    return EXIT_INTERRUPTED;
+  }
+  if (s.counts.failed > 0) {
+    ctx.stdout.write(formatFailures(await client.store.failures(s.id)));
+    ctx.stdout.write(`retry them with: cdn-etl backfill --retry-failed ${s.id}\n`);
+    return EXIT_FAILED;
+  }
+  return EXIT_OK;
+}
+
+/** Unavailable parts grouped over domains, for a short report. */
+function mergeUnavailable(list: readonly { domain: string; start: number; end: number; reason: string }[]): Array<{ domains: string; start: number; end: number; reason: string }> {
+  const groups = new Map<string, { domains: string[]; start: number; end: number; reason: string }>();
+  for (const u of list) {
+    const key = `${u.start}|${u.end}|${u.reason}`;
+    const g = groups.get(key) ?? { domains: [], start: u.start, end: u.end, reason: u.reason };
+    g.domains.push(u.domain);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) => ({ ...g, domains: g.domains.join(',') }));
+}

@@ -1,0 +1,85 @@
+/** `cdn-etl status [id]`: backfills and their progress; for one id, its failed chunks with the API's codes. */
+import { loadConfig } from '../config.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { BackfillSummary, ChunkFailure } from '../pipeline/backfill-store.js';
+import { PipelineClient } from '../pipeline/pipeline-client.js';
+import { intFlag, parseCommandArgs } from './args.js';
+import { EXIT_OK, type Command } from './command.js';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show backfills and their chunks',
+  help: [
+    'Usage: cdn-etl status [ID] [--limit N]',
+    '',
+    'Without ID: the latest backfills (id, created, range, domains, chunks done/total, failed, state).',
+    'With ID: that backfill in detail, with each failed chunk and its API error code.',
+    'Needs Redis only (REDIS_URL, CDN_ETL_REDIS_PREFIX), no API credentials.',
+  ].join('\n'),
+  async run(argv, ctx) {
+    const args = parseCommandArgs(argv, { limit: { type: 'string' } }, true);
+    const limit = intFlag(args, 'limit', 20, 1, 1000);
+    if (args.positionals.length > 1) throw new InvalidArgumentError('takes at most one backfill id');
+    const config = loadConfig(ctx.env);
+    const client = await PipelineClient.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+    try {
+      const id = args.positionals[0];
+      if (id === undefined) {
+        ctx.stdout.write(formatList(await client.store.list(limit)));
+        return EXIT_OK;
+      }
+      const summary = await client.store.summary(id);
+      if (!summary) throw new InvalidArgumentError(`no backfill with id ${JSON.stringify(id)}`, 'ID');
+      ctx.stdout.write(formatDetail(summary));
+      ctx.stdout.write(formatFailures(await client.store.failures(id)));
+      return EXIT_OK;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+/** `2026-11-01T00:00Z .. 2026-11-08T00:00Z` (half-open). */
+export function describeRange(start: number, end: number): string {
+  const f = (ms: number): string => new Date(ms).toISOString().replace(/:00\.000Z$/, 'Z');
+  return `[${f(start)}, ${f(end)})`;
+}
+
+export function formatList(list: readonly BackfillSummary[]): string {
+  if (list.length === 0) return 'no backfills\n';
+  const rows = list.map((s) => [
+    s.id,
+    new Date(s.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    describeRange(s.from, s.to),
+    s.domains.length <= 2 ? s.domains.join(',') : `${s.domains.slice(0, 2).join(',')} +${s.domains.length - 2}`,
+    `${s.done}/${s.total - s.counts.replanned}`,
+    String(s.counts.failed),
+    s.state,
+  ]);
+  const header = ['ID', 'CREATED', 'RANGE', 'DOMAINS', 'DONE', 'FAILED', 'STATE'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export function formatDetail(s: BackfillSummary): string {
+  const lines = [
+    `backfill ${s.id}  (${s.state})`,
+    `  created   ${new Date(s.createdAt).toISOString()}${s.finishedAt ? `, ended ${new Date(s.finishedAt).toISOString()}` : ''}`,
+    `  range     ${describeRange(s.from, s.to)}${s.refetch ? '  (--refetch)' : ''}`,
+    `  domains   ${s.domains.join(', ')}`,
+    `  chunks    ${s.total - s.counts.replanned} planned: ${s.counts.loaded} loaded, ${s.counts.empty} empty, ${s.counts.failed} failed, ` +
+      `${s.counts.pending} pending, ${s.counts.fetching} fetching, ${s.counts.loading} loading (${s.reused} reused, ${s.counts.replanned} re-planned)`,
+    `  counters  ${s.rows} rows, ${s.calls} API calls, ${s.throttles} throttled, ${s.retries} retried`,
+  ];
+  for (const u of s.unavailable) lines.push(`  unavailable (${u.reason}): ${u.domain} ${describeRange(u.start, u.end)}`);
+  return lines.join('\n') + '\n';
+}
+
+export function formatFailures(failures: readonly ChunkFailure[]): string {
+  if (failures.length === 0) return '';
+  const lines = [`failed chunks (${failures.length}):`];
+  for (const f of failures) {
+    lines.push(`  ${f.chunk.domain} ${describeRange(f.chunk.start, f.chunk.end)} ${f.chunk.intervalS}s  ${f.code}  ${f.message.replace(/\s+/g, ' ').slice(0, 200)}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,70 @@
+/**
+ * Backfill orchestration over a PipelineClient: plan and enqueue a backfill, re-run its failed chunks, and wait
+ * for every chunk of one backfill to end. The planner decides the chunks; this module only records and queues.
+ */
+import type { Tier } from '../aliyun/tiers.js';
+import { InvalidArgumentError } from '../errors.js';
+import { planBackfill, type BackfillPlan } from '../plan/plan-backfill.js';
+import { newBackfillId, type BackfillSummary } from './backfill-store.js';
+import type { PipelineClient } from './pipeline-client.js';
+import { sleep } from './redis-pacer.js';
+
+export interface StartBackfillInput {
+  readonly domains: readonly string[];
+  readonly from: number;
+  readonly to: number;
+  readonly now: number;
+  readonly refetch: boolean;
+  readonly tiers?: readonly Tier[];
+  readonly marginMs?: number;
+}
+
+export interface StartedBackfill {
+  readonly id: string;
+  readonly plan: BackfillPlan;
+}
+
+/** Plans the range, records the backfill and enqueues its chunks. */
+export async function startBackfill(client: PipelineClient, input: StartBackfillInput): Promise<StartedBackfill> {
+  const plan = planBackfill({ domains: input.domains, from: input.from, to: input.to, now: input.now, tiers: input.tiers, marginMs: input.marginMs });
+  const id = newBackfillId(input.now);
+  await client.store.createBackfill(id, { domains: input.domains, from: input.from, to: input.to, refetch: input.refetch, unavailable: plan.unavailable }, plan.chunks, input.now);
+  await client.enqueueChunks(id, plan.chunks, { refetch: input.refetch, round: 0 });
+  return { id, plan };
+}
+
+/** Re-opens the failed chunks of a backfill and enqueues them again (a new round of job ids). Returns how many. */
+export async function retryFailedChunks(client: PipelineClient, id: string, now: number): Promise<number> {
+  const summary = await client.store.summary(id);
+  if (!summary) throw new InvalidArgumentError(`no backfill with id ${JSON.stringify(id)}`, '--retry-failed');
+  const failed = await client.store.chunksIn(id, ['failed']);
+  if (failed.length === 0) return 0;
+  const round = await client.redis.hincrby(client.store.keys.meta(id), 'round', 1);
+  for (const chunk of failed) await client.store.transition(id, chunk.id, 'pending', { reopen: true, now });
+  await client.enqueueChunks(id, failed, { refetch: summary.refetch, round });
+  return failed.length;
+}
+
+export interface WaitOptions {
+  readonly signal?: AbortSignal;
+  readonly pollMs?: number;
+  readonly onProgress?: (summary: BackfillSummary) => void;
+}
+
+/**
+ * Polls the bookkeeping until every chunk of the backfill has ended (or the signal aborts) and returns the
+ * last summary. Works whichever process runs the workers.
+ */
+export async function waitForBackfill(client: PipelineClient, id: string, options: WaitOptions = {}): Promise<BackfillSummary> {
+  for (;;) {
+    const summary = await client.store.summary(id);
+    if (!summary) throw new InvalidArgumentError(`no backfill with id ${JSON.stringify(id)}`);
+    options.onProgress?.(summary);
+    if (summary.state !== 'running' || options.signal?.aborted) return summary;
+    try {
+      await sleep(options.pollMs ?? 250, options.signal);
+    } catch {
+      // Aborted: report where we stand.
+    }
+  }
+}

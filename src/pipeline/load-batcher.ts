@@ -1,0 +1,80 @@
+/**
+ * Group commit for the load stage: rows submitted by many load jobs within a short window go to QuestDB in one
+ * loader call, and every submitter learns the outcome of that one flush. Flushes never overlap.
+ */
+import type { TrafficRow } from '../model.js';
+
+/** The slice of TrafficLoader the batcher needs. */
+export interface RowSink {
+  load(rows: readonly TrafficRow[]): Promise<unknown>;
+}
+
+export interface LoadBatcherOptions {
+  /** Flush once this many rows wait (default DEFAULT_BATCH_ROWS). */
+  readonly maxRows?: number;
+  /** Flush at the latest this long after the first row of a batch arrived, ms (default 250). */
+  readonly maxWaitMs?: number;
+}
+
+/** Rows per group commit (and per loader batch). */
+export const DEFAULT_BATCH_ROWS = 20_000;
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Collects rows of several jobs and writes them with one `sink.load()`. */
+export class LoadBatcher {
+  private rows: TrafficRow[] = [];
+  private waiters: Waiter[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly maxRows: number;
+  private readonly maxWaitMs: number;
+  /** Flushes done so far (for tests and metrics). */
+  flushes = 0;
+
+  constructor(
+    private readonly sink: RowSink,
+    options: LoadBatcherOptions = {},
+  ) {
+    this.maxRows = options.maxRows ?? DEFAULT_BATCH_ROWS;
+    this.maxWaitMs = options.maxWaitMs ?? 250;
+  }
+
+  /** Resolves once these rows were accepted by the sink, rejects with the sink's error otherwise. */
+  submit(rows: readonly TrafficRow[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      for (const r of rows) this.rows.push(r);
+      this.waiters.push({ resolve, reject });
+      if (this.rows.length >= this.maxRows) this.flushNow();
+      else this.timer ??= setTimeout(() => this.flushNow(), this.maxWaitMs);
+    });
+  }
+
+  /** Flushes whatever waits and resolves when every flush started so far has ended. */
+  async drain(): Promise<void> {
+    if (this.waiters.length > 0) this.flushNow();
+    await this.flushing;
+  }
+
+  private flushNow(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const rows = this.rows;
+    const waiters = this.waiters;
+    this.rows = [];
+    this.waiters = [];
+    if (waiters.length === 0) return;
+    this.flushing = this.flushing.then(async () => {
+      try {
+        await this.sink.load(rows);
+        this.flushes += 1;
+        for (const w of waiters) w.resolve();
+      } catch (err) {
+        for (const w of waiters) w.reject(err);
+      }
+    });
+  }
+}

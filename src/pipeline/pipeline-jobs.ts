@@ -1,0 +1,85 @@
+/**
+ * Job data and job options of the two queues. Job data never carries credentials: only the chunk, whose
+ * backfill it serves, and rows in a compact form.
+ */
+import type { BackoffStrategy, JobsOptions } from 'bullmq';
+import type { Chunk, TrafficRow } from '../model.js';
+
+export interface FetchJobData {
+  readonly backfillId: string;
+  readonly chunk: Chunk;
+  /** Fetch even when the chunk is remembered as finished (`--refetch`; sync always sets it). */
+  readonly refetch: boolean;
+  /** 0 for the first run of a chunk, n for the n-th `--retry-failed` round (part of the job id). */
+  readonly round: number;
+  /** The chunk id this chunk replaces after an InvalidStartTime.ValueNotSupported answer. */
+  readonly replannedFrom?: string | undefined;
+}
+
+/** Rows as [ts (epoch ms), intervalS, bits]: about 30 bytes of JSON each. */
+export type CompactRow = readonly [number, number, number];
+
+export interface LoadJobData {
+  readonly backfillId: string;
+  readonly chunk: Chunk;
+  readonly fetchedAt: number;
+  readonly provisional: boolean;
+  /** API calls the fetch took (attempts started, throttled ones included). */
+  readonly calls: number;
+  readonly rows: readonly CompactRow[];
+}
+
+export const FETCH_JOB_NAME = 'fetch-chunk';
+export const LOAD_JOB_NAME = 'load-rows';
+
+/** Job ids are scoped by backfill id and deterministic: adding the same chunk twice while queued is a no-op. */
+export function fetchJobId(backfillId: string, chunkId: string, round: number): string {
+  return round === 0 ? `${backfillId}__${chunkId}` : `${backfillId}__${chunkId}__r${round}`;
+}
+
+export function loadJobId(backfillId: string, chunkId: string, round: number): string {
+  return `${fetchJobId(backfillId, chunkId, round)}__load`;
+}
+
+export function compactRows(rows: readonly TrafficRow[]): CompactRow[] {
+  return rows.map((r) => [r.ts, r.intervalS, r.bits] as const);
+}
+
+/** Rows of one chunk back as TrafficRows, each carrying when it was fetched (the `fetched_at` column). */
+export function expandRows(domain: string, rows: readonly CompactRow[], fetchedAt: number): Array<TrafficRow & { fetchedAt: number }> {
+  return rows.map(([ts, intervalS, bits]) => ({ ts, domain, intervalS, bits, fetchedAt }));
+}
+
+/** Transient API failures: 8 attempts, exponential backoff from 1 s with jitter (throttles use no attempt). */
+export const FETCH_ATTEMPTS = 8;
+
+export function fetchJobOptions(jobId: string): JobsOptions {
+  return {
+    jobId,
+    attempts: FETCH_ATTEMPTS,
+    backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
+    removeOnComplete: true,
+    // Failed jobs stay a week for inspection; the bookkeeping keeps the outcome for good.
+    removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+  };
+}
+
+/** A QuestDB outage only delays loading: many attempts, each after a loader that already retried for minutes. */
+export const LOAD_ATTEMPTS = 100;
+export const LOAD_BACKOFF_TYPE = 'capped-exponential';
+
+export function loadJobOptions(jobId: string): JobsOptions {
+  return {
+    jobId,
+    attempts: LOAD_ATTEMPTS,
+    backoff: { type: LOAD_BACKOFF_TYPE },
+    removeOnComplete: true,
+    removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+  };
+}
+
+/** Load retry delay: 2 s doubling up to 5 min, with full jitter on the upper half. */
+export const loadBackoffStrategy: BackoffStrategy = (attemptsMade) => {
+  const base = Math.min(300_000, 2_000 * 2 ** Math.max(0, attemptsMade - 1));
+  return Math.round(base / 2 + (Math.random() * base) / 2);
+};

@@ -1,0 +1,63 @@
+/**
+ * Wiring for the processes that call the API (`backfill` in-process, `worker`): builds the CdnClient and the
+ * TrafficLoader from a validated Config and starts the workers. Credentials go into the client only.
+ */
+import { CdnClient } from '../aliyun/cdn-client.js';
+import type { Config, Credentials } from '../config.js';
+import type { Logger } from '../ops/logger.js';
+import { TrafficLoader } from '../store/traffic-loader.js';
+import { DEFAULT_BATCH_ROWS } from './load-batcher.js';
+import { startPipelineWorkers, type PipelineWorkers } from './pipeline-workers.js';
+
+export interface RuntimeOptions {
+  readonly fetchConcurrency?: number;
+  /** Pacer guard per second, ms (see redis-pacer.ts). */
+  readonly guardMs?: number;
+  readonly logger: Logger;
+}
+
+/** Workers plus the client and loader they own; close() stops all three in order. */
+export interface PipelineRuntime {
+  readonly workers: PipelineWorkers;
+  close(): Promise<void>;
+}
+
+/** Validates everything (InvalidArgumentError) before the first connection is opened. */
+export function createApiClient(config: Config, credentials: Credentials): CdnClient {
+  return new CdnClient({
+    endpoint: config.cdnEndpoint,
+    credentials,
+    signatureVersion: config.signatureVersion,
+    // One keep-alive connection per concurrent fetch, so a slow answer never delays the next paced call.
+    connections: 32,
+  });
+}
+
+export async function startPipelineRuntime(config: Config, api: CdnClient, options: RuntimeOptions): Promise<PipelineRuntime> {
+  // The batcher flushes at most DEFAULT_BATCH_ROWS rows at a time: size the loader's buffers for that, not more.
+  const loader = await TrafficLoader.create({ questdbHttp: config.questdbHttp, batchRows: DEFAULT_BATCH_ROWS, logger: options.logger });
+  let workers: PipelineWorkers;
+  try {
+    workers = await startPipelineWorkers({
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      qps: config.apiQps,
+      api,
+      sink: loader,
+      fetchConcurrency: options.fetchConcurrency,
+      guardMs: options.guardMs,
+      logger: options.logger,
+    });
+  } catch (err) {
+    await loader.close();
+    throw err;
+  }
+  return {
+    workers,
+    async close() {
+      await workers.close();
+      await loader.close();
+      await api.close();
+    },
+  };
+}

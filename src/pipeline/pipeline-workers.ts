@@ -1,0 +1,114 @@
+/**
+ * Starts the fetch and load workers of one process. Used by `backfill` (in-process) and `worker`, and by
+ * library callers (sync) with their own CdnApi and row sink. Credentials stay inside the CdnApi the caller
+ * built: nothing here puts them in Redis or job data.
+ */
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { CdnApi } from '../aliyun/api-types.js';
+import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
+import { silentLogger, type Logger } from '../ops/logger.js';
+import { BackfillStore } from './backfill-store.js';
+import { DEFAULT_MARGIN_MS } from '../plan/plan-backfill.js';
+import { createFetchProcessor } from './fetch-stage.js';
+import { LoadBatcher, type LoadBatcherOptions, type RowSink } from './load-batcher.js';
+import { createLoadProcessor } from './load-stage.js';
+import { FETCH_QUEUE, LOAD_QUEUE, pipelineKeys } from './pipeline-keys.js';
+import { LOAD_BACKOFF_TYPE, loadBackoffStrategy, type FetchJobData, type LoadJobData } from './pipeline-jobs.js';
+import { closeRedis, openRedis } from './redis-connection.js';
+import { createRedisPacer } from './redis-pacer.js';
+
+/** Sustains 10 calls/s at API latencies up to ~1.5 s; at 500 ms, 5 would do. */
+export const DEFAULT_FETCH_CONCURRENCY = 16;
+/** Load jobs waiting in one group commit. */
+export const DEFAULT_LOAD_CONCURRENCY = 64;
+
+export interface PipelineWorkersOptions {
+  readonly redisUrl: string;
+  readonly prefix: string;
+  /** Calls per second shared by every worker process on this prefix. */
+  readonly qps: number;
+  readonly api: CdnApi;
+  readonly sink: RowSink;
+  readonly fetchConcurrency?: number;
+  readonly loadConcurrency?: number;
+  readonly tiers?: readonly Tier[];
+  readonly marginMs?: number;
+  readonly now?: () => number;
+  readonly logger?: Logger;
+  /** Job lock; a killed worker's jobs return to the queue within about lockDuration + stalledInterval. */
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+  /** Pacer guard per second, ms (see redis-pacer.ts). */
+  readonly guardMs?: number;
+  readonly batch?: LoadBatcherOptions;
+  /** Run only one of the stages (default both). */
+  readonly stages?: { readonly fetch?: boolean; readonly load?: boolean };
+}
+
+export interface PipelineWorkers {
+  readonly fetchWorker: Worker<FetchJobData> | undefined;
+  readonly loadWorker: Worker<LoadJobData> | undefined;
+  /** Graceful: in-flight fetches finish and hand their rows on, pending loads are flushed; the rest stays queued. */
+  close(): Promise<void>;
+}
+
+/** Starts the workers; they run until close(). */
+export async function startPipelineWorkers(options: PipelineWorkersOptions): Promise<PipelineWorkers> {
+  const logger = options.logger ?? silentLogger();
+  const now = options.now ?? Date.now;
+  const tiers = options.tiers ?? DEFAULT_TIERS;
+  const lockDuration = options.lockDurationMs ?? 15_000;
+  const stalledInterval = options.stalledIntervalMs ?? 15_000;
+  // Workers must survive Redis blips: the shared connection waits instead of failing commands.
+  const redis: Redis = await openRedis(options.redisUrl, { role: 'worker', name: 'cdn-etl-worker' });
+  const store = new BackfillStore(redis, options.prefix);
+  const fetchQueue = new Queue<FetchJobData>(FETCH_QUEUE, { connection: redis, prefix: options.prefix });
+  const loadQueue = new Queue<LoadJobData>(LOAD_QUEUE, { connection: redis, prefix: options.prefix });
+  const common = { connection: redis, prefix: options.prefix, lockDuration, stalledInterval, maxStalledCount: 5 };
+  let fetchWorker: Worker<FetchJobData> | undefined;
+  let loadWorker: Worker<LoadJobData> | undefined;
+  let batcher: LoadBatcher | undefined;
+
+  if (options.stages?.load !== false) {
+    batcher = new LoadBatcher(options.sink, options.batch);
+    loadWorker = new Worker<LoadJobData>(LOAD_QUEUE, createLoadProcessor({ batcher, store, now, logger }), {
+      ...common,
+      concurrency: options.loadConcurrency ?? DEFAULT_LOAD_CONCURRENCY,
+      settings: { backoffStrategy: (attemptsMade, type, err, job) => (type === LOAD_BACKOFF_TYPE ? loadBackoffStrategy(attemptsMade, type, err, job) : 1_000) },
+    });
+    loadWorker.on('error', (err) => logger.error({ err: err.message }, 'load worker error'));
+  }
+  if (options.stages?.fetch !== false) {
+    const pacer = createRedisPacer(redis, pipelineKeys(options.prefix).pacer, { qps: options.qps, guardMs: options.guardMs });
+    const processor = createFetchProcessor({ api: options.api, pacer, store, fetchQueue, loadQueue, tiers, marginMs: options.marginMs ?? DEFAULT_MARGIN_MS, now, logger });
+    fetchWorker = new Worker<FetchJobData>(FETCH_QUEUE, processor, {
+      ...common,
+      concurrency: options.fetchConcurrency ?? DEFAULT_FETCH_CONCURRENCY,
+      // Pacing is the Redis pacer's job; the limiter is here because queue.rateLimit() (throttled answers)
+      // only takes effect on a queue whose workers have one. Its own limit is never reached.
+      limiter: { max: 1_000_000, duration: 1_000 },
+      // Throttles do not use attempts but do start the job: cap the restarts of one chunk.
+      maxStartedAttempts: 500,
+    });
+    fetchWorker.on('error', (err) => logger.error({ err: err.message }, 'fetch worker error'));
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    fetchWorker,
+    loadWorker,
+    close() {
+      closing ??= (async () => {
+        // Fetches first, so their rows reach the load queue; then loads, whose in-flight batch is flushed.
+        await fetchWorker?.close();
+        const loadClosed = loadWorker?.close();
+        await batcher?.drain();
+        await loadClosed;
+        await Promise.all([fetchQueue.close(), loadQueue.close()]);
+        await closeRedis(redis);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * Shared set-up for pipeline and backfill integration tests: unique Redis prefixes and domains, the simulator,
+ * the CLI run in-process or as a child process, and exact reads of the rows QuestDB holds.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { PassThrough } from 'node:stream';
+import { Redis } from 'ioredis';
+import { main } from '../../src/cli.js';
+import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
+import { DEMO_CREDENTIALS, startSimulator, type RunningSimulator, type SimulatorOptions, type SimulatorStats } from '../../src/sim/simulator.js';
+import { runMigrations } from '../../src/store/migrations-runner.js';
+import { execSql } from '../../src/store/questdb-http.js';
+import { waitUntilVisible } from '../../src/store/wal-visibility.js';
+
+export const REDIS_URL = 'redis://127.0.0.1:6379';
+export const QUESTDB_HTTP = 'http://127.0.0.1:9000';
+export const TABLE = 'cdn_src_traffic';
+
+export function uniqueTag(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/** A Redis prefix no other test uses. */
+export function uniquePrefix(): string {
+  return `t-${uniqueTag()}`;
+}
+
+/** Domain names no other test (and no earlier run) loaded into the shared table. */
+export function uniqueDomains(n: number): string[] {
+  const tag = uniqueTag();
+  return Array.from({ length: n }, (_, i) => `t${tag}-${i}.example.com`);
+}
+
+export async function migrate(): Promise<void> {
+  await runMigrations({ questdbHttp: QUESTDB_HTTP });
+}
+
+export async function startTestSimulator(domains: readonly string[], options: Omit<SimulatorOptions, 'domains'> = {}): Promise<RunningSimulator> {
+  return startSimulator({ ...options, domains: domains.map((name) => ({ name })) });
+}
+
+/** The environment a cdn-etl process needs to work against the simulator under `prefix`. */
+export function cliEnv(sim: { readonly url: string }, prefix: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ALIBABA_CLOUD_ACCESS_KEY_ID: DEMO_CREDENTIALS.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: DEMO_CREDENTIALS.accessKeySecret,
+    CDN_ENDPOINT: sim.url,
+    CDN_ETL_REDIS_PREFIX: prefix,
+    REDIS_URL,
+    QUESTDB_HTTP,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in this process (no TTY), as `cdn-etl <argv>` would. */
+export async function runCli(argv: readonly string[], env: Record<string, string>, signal?: AbortSignal): Promise<CliResult> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await main(argv, { env, stdout, stderr, signal: signal ?? new AbortController().signal });
+  return { code, stdout: out, stderr: err };
+}
+
+/** Starts the compiled CLI (`npm run build` first) as a child process. */
+export function spawnCli(argv: readonly string[], env: Record<string, string>): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, ['bin/cdn-etl.js', ...argv], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  return Object.assign(child, { output: () => output });
+}
+
+export function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+}
+
+export interface StoredRow {
+  readonly ts: number;
+  readonly domain: string;
+  readonly intervalS: number;
+  readonly bits: number;
+}
+
+/** Every row of these domains, sorted by domain, interval, ts, once all committed writes are visible. */
+export async function readRows(domains: readonly string[]): Promise<StoredRow[]> {
+  await waitUntilVisible(QUESTDB_HTTP, TABLE, { timeoutMs: 60_000 });
+  const list = domains.map((d) => `'${d}'`).join(',');
+  const result = await execSql(
+    QUESTDB_HTTP,
+    `SELECT ts, domain, interval_s, bits FROM ${TABLE} WHERE domain IN (${list}) ORDER BY domain, interval_s, ts`,
+  );
+  return result.dataset.map((r) => ({ ts: Date.parse(String(r[0])), domain: String(r[1]), intervalS: Number(r[2]), bits: Number(r[3]) }));
+}
+
+/** Removes the queues and every bookkeeping key of a test prefix. */
+export async function cleanPrefix(prefix: string): Promise<void> {
+  const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix });
+  try {
+    await client.obliterate();
+  } finally {
+    await client.close();
+  }
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
+/** The id a `backfill` run printed (`backfill bf-...: N chunks ...` on stderr, or the id alone on stdout). */
+export function backfillIdOf(result: { stdout: string; stderr: string }): string {
+  const m = /\b(bf-\d{8}T\d{4}Z-[a-z0-9]{6})\b/.exec(result.stdout + result.stderr);
+  if (!m) throw new Error(`no backfill id in output:\n${result.stdout}\n${result.stderr}`);
+  return m[1]!;
+}
+
+/** A simulator in a child process (compiled build), whose arrival clock the test runner cannot disturb. */
+export interface SimProcess {
+  readonly url: string;
+  stats(): Promise<SimulatorStats>;
+  close(): Promise<void>;
+}
+
+export async function startSimProcess(domains: readonly string[], options: Omit<SimulatorOptions, 'domains' | 'now'> = {}): Promise<SimProcess> {
+  const child = spawn(process.execPath, [new URL('./sim-host.mjs', import.meta.url).pathname, JSON.stringify({ ...options, domains: domains.map((name) => ({ name })) })], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const waiting: Array<(line: string) => void> = [];
+  lines.on('line', (line) => waiting.shift()?.(line));
+  const next = (): Promise<string> => new Promise((resolve) => waiting.push(resolve));
+  const { url } = JSON.parse(await next()) as { url: string };
+  return {
+    url,
+    async stats() {
+      const reply = next();
+      child.stdin!.write('stats\n');
+      const raw = JSON.parse(await reply) as SimulatorStats & { perCalendarSecond: Array<[number, number]> };
+      return { ...raw, perCalendarSecond: new Map(raw.perCalendarSecond) };
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      child.stdin!.end('close\n');
+      await exitOf(child);
+    },
+  };
+}

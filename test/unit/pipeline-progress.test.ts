@@ -1,0 +1,109 @@
+/** The terminal progress line and the status tables: pure formatting. */
+import { describe, expect, it } from 'vitest';
+import { formatDuration, progressLine, createProgressReporter } from '../../src/ops/progress-bar.js';
+import { describeRange, formatFailures, formatList } from '../../src/commands/status.js';
+import type { BackfillSummary } from '../../src/pipeline/backfill-store.js';
+import { PassThrough } from 'node:stream';
+
+const base = { total: 200, ended: 50, failed: 2, rows: 123456, calls: 60, throttles: 3, reused: 10 };
+
+describe('formatDuration', () => {
+  it.each([
+    { ms: 0, text: '0s' },
+    { ms: 12_400, text: '12s' },
+    { ms: 185_000, text: '3m05s' },
+    { ms: 3_720_000, text: '1h02m' },
+  ])('$ms ms -> $text', ({ ms, text }) => expect(formatDuration(ms)).toBe(text));
+});
+
+describe('progressLine', () => {
+  it.each([
+    {
+      name: 'a quarter done at 5 chunks/s',
+      snapshot: base,
+      rates: { callsPerS: 9.6, chunksPerS: 5 },
+      text: '[###.........] 50/200 chunks  123,456 rows  9.6 calls/s  3 throttled  2 failed  10 reused  ETA 30s',
+    },
+    {
+      name: 'no rate yet: unknown ETA',
+      snapshot: base,
+      rates: { callsPerS: 0, chunksPerS: 0 },
+      text: '[###.........] 50/200 chunks  123,456 rows  0.0 calls/s  3 throttled  2 failed  10 reused  ETA ?',
+    },
+    {
+      name: 'all ended',
+      snapshot: { ...base, ended: 200 },
+      rates: { callsPerS: 10, chunksPerS: 1 },
+      text: '[############] 200/200 chunks  123,456 rows  10.0 calls/s  3 throttled  2 failed  10 reused  ETA 0s',
+    },
+  ])('$name', ({ snapshot, rates, text }) => {
+    expect(progressLine(snapshot, rates, 102)).toBe(text);
+  });
+
+  it('plain mode writes a line at most every interval, and always at the end', () => {
+    let t = 0;
+    const stream = new PassThrough();
+    let out = '';
+    stream.on('data', (d: Buffer) => (out += d.toString()));
+    const p = createProgressReporter({ stream, tty: false, plainIntervalMs: 5_000, now: () => t });
+    p.update(base);
+    t = 1_000;
+    p.update({ ...base, ended: 60, calls: 70 });
+    t = 6_000;
+    p.update({ ...base, ended: 100, calls: 110 });
+    p.finish({ ...base, ended: 200, calls: 210 });
+    const lines = out.trim().split('\n');
+    expect(lines.length).toBe(3);
+    expect(lines[0]).toContain('50/200 chunks');
+    expect(lines[1]).toContain('100/200 chunks  123,456 rows  8.3 calls/s');
+    expect(lines[2]).toContain('200/200 chunks');
+  });
+});
+
+function summary(over: Partial<BackfillSummary>): BackfillSummary {
+  return {
+    id: 'bf-20261129T1930Z-abc123',
+    createdAt: Date.UTC(2026, 10, 29, 19, 30, 5),
+    finishedAt: undefined,
+    domains: ['a.example.com', 'b.example.com', 'c.example.com'],
+    from: Date.UTC(2026, 10, 1),
+    to: Date.UTC(2026, 10, 8),
+    refetch: false,
+    unavailable: [],
+    total: 10,
+    counts: { pending: 2, fetching: 1, loading: 0, loaded: 5, empty: 1, failed: 1, replanned: 0 },
+    done: 6,
+    ended: 7,
+    calls: 8,
+    throttles: 0,
+    retries: 0,
+    reused: 0,
+    rows: 300,
+    state: 'running',
+    ...over,
+  };
+}
+
+describe('status formatting', () => {
+  it('describes a half-open range', () => {
+    expect(describeRange(Date.UTC(2026, 10, 1), Date.UTC(2026, 10, 1, 0, 30))).toBe('[2026-11-01T00:00Z, 2026-11-01T00:30Z)');
+  });
+
+  it('lists backfills as an aligned table; re-planned chunks do not count in done/total', () => {
+    const text = formatList([summary({}), summary({ id: 'bf-20261129T1800Z-zzz999', domains: ['a.example.com'], total: 4, counts: { pending: 0, fetching: 0, loading: 0, loaded: 3, empty: 0, failed: 0, replanned: 1 }, done: 3, state: 'done' })]);
+    expect(text.split('\n')).toEqual([
+      'ID                        CREATED               RANGE                                   DOMAINS                         DONE  FAILED  STATE',
+      'bf-20261129T1930Z-abc123  2026-11-29T19:30:05Z  [2026-11-01T00:00Z, 2026-11-08T00:00Z)  a.example.com,b.example.com +1  6/10  1       running',
+      'bf-20261129T1800Z-zzz999  2026-11-29T19:30:05Z  [2026-11-01T00:00Z, 2026-11-08T00:00Z)  a.example.com                   3/3   0       done',
+      '',
+    ]);
+  });
+
+  it('names each failed domain and range with its code', () => {
+    const chunk = { id: 'x', domain: 'gone.example.com', intervalS: 60, start: Date.UTC(2026, 10, 1, 10), end: Date.UTC(2026, 10, 1, 11), callStart: 0, callEnd: 0 };
+    expect(formatFailures([{ chunk, code: 'InvalidDomain.NotFound', message: 'InvalidDomain.NotFound: The domain\nwas not found', at: 0 }])).toBe(
+      'failed chunks (1):\n  gone.example.com [2026-11-01T10:00Z, 2026-11-01T11:00Z) 60s  InvalidDomain.NotFound  InvalidDomain.NotFound: The domain was not found\n',
+    );
+    expect(formatFailures([])).toBe('');
+  });
+});
