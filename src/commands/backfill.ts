@@ -71,7 +71,7 @@ export const backfillCommand: Command = {
       }
     } else {
       const domains = parseDomains(requiredFlag(args, 'domains'));
-      const { from, to } = parseRange(requiredFlag(args, 'from'), requiredFlag(args, 'to'));
+      const { from, to } = parseRange(requiredFlag(args, 'from'), requiredFlag(args, 'to'), Date.now());
       request = { domains, from, to };
     }
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);

@@ -19,6 +19,11 @@ export interface TimeRange {
   readonly to: number;
 }
 
+/** The earliest year accepted in a range. */
+export const MIN_YEAR = 2000;
+/** How far past `now` a range may end: a day of slack for clocks and time zones, no more. */
+export const MAX_FUTURE_MS = 24 * 3_600_000;
+
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 /**
@@ -40,6 +45,8 @@ export function parseInstant(text: string, flag: string): number {
     throw new InvalidArgumentError(`${show(text)} has the offset ${zone}; give the instant in UTC with Z`, flag);
   }
   const parts = [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s)] as const;
+  // Nothing any CDN API holds predates 2000; earlier years are typos (and Date.UTC maps years 0-99 to 19xx).
+  if (parts[0] < MIN_YEAR) throw new InvalidArgumentError(`${show(text)} is before ${MIN_YEAR}: no CDN data exists that far back`, flag);
   const ms = Date.UTC(parts[0], parts[1] - 1, parts[2], parts[3], parts[4], parts[5], Number(frac.padEnd(3, '0')));
   const back = new Date(ms);
   // Date.UTC rolls impossible fields over (Feb 30 -> Mar 2, 24:00 -> next day): compare field by field.
@@ -51,15 +58,20 @@ export function parseInstant(text: string, flag: string): number {
 }
 
 /**
- * Parses `--from` and `--to` into a non-empty half-open range.
+ * Parses `--from` and `--to` into a non-empty half-open range. With `now`, a range that starts in the future
+ * (no data can exist yet) or ends more than a day after `now` is refused as absurd.
  *
  * @example parseRange('2026-11-01', '2026-11-02T12:00Z') // { from: 1793491200000, to: 1793620800000 }
  * @throws InvalidArgumentError naming `--from` or `--to` (`--to` when the range is empty or reversed).
  */
-export function parseRange(fromIso: string, toIso: string): TimeRange {
+export function parseRange(fromIso: string, toIso: string, now?: number): TimeRange {
   const from = parseInstant(fromIso, '--from');
   const to = parseInstant(toIso, '--to');
   if (!(to > from)) throw new InvalidArgumentError(`must be after --from (${fromIso}), got ${toIso}`, '--to');
+  if (now !== undefined) {
+    if (from >= now) throw new InvalidArgumentError(`${show(fromIso)} is in the future: no data exists yet`, '--from');
+    if (to > now + MAX_FUTURE_MS) throw new InvalidArgumentError(`${show(toIso)} is more than a day in the future`, '--to');
+  }
   return { from, to };
 }
 

@@ -25,7 +25,7 @@ describe('parseInstant: accepted spellings', () => {
     { text: '2026-11-01T13:45:10.125Z', want: Date.UTC(2026, 10, 1, 13, 45, 10, 125) },
     { text: '2024-02-29', want: Date.UTC(2024, 1, 29) },
     { text: '2026-12-31T23:59:59Z', want: Date.UTC(2026, 11, 31, 23, 59, 59) },
-    { text: '1970-01-01T00:00:00Z', want: 0 },
+    { text: '2000-01-01T00:00:00Z', want: Date.UTC(2000, 0, 1) },
   ];
   for (const c of cases) {
     it(c.text, () => {
@@ -54,7 +54,9 @@ describe('parseInstant: refused, naming the flag', () => {
     { name: 'month 13', text: '2026-13-01', message: /not a real date and time/ },
     { name: 'hour 24', text: '2026-11-01T24:00:00Z', message: /not a real date and time/ },
     { name: 'a leap second', text: '2026-12-31T23:59:60Z', message: /not a real date and time/ },
-    { name: 'year 0050 (Date.UTC would read 1950)', text: '0050-01-01', message: /not a real date and time/ },
+    { name: 'year 0050 (Date.UTC would read 1950)', text: '0050-01-01', message: /before 2000/ },
+    { name: 'year 0001', text: '0001-01-01', message: /before 2000/ },
+    { name: 'the epoch', text: '1970-01-01T00:00:00Z', message: /before 2000/ },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -65,6 +67,23 @@ describe('parseInstant: refused, naming the flag', () => {
       expect(err.message).toMatch(c.message);
     });
   }
+});
+
+describe('parseRange against now', () => {
+  const now = Date.UTC(2026, 10, 29, 12);
+  it.each([
+    ['a range far in the future', '2100-01-01', '2100-01-02', '--from', /in the future/],
+    ['a range that ends in year 9999', '2026-11-01', '9999-12-31', '--to', /more than a day in the future/],
+    ['a range that starts now', '2026-11-29T12:00Z', '2026-11-29T13:00Z', '--from', /in the future/],
+  ])('refuses %s', (_name, from, to, flag, message) => {
+    const err = refusal(() => parseRange(from, to, now));
+    expect(err.source).toBe(flag);
+    expect(err.message).toMatch(message);
+  });
+
+  it('accepts a range that ends up to a day after now', () => {
+    expect(parseRange('2026-11-28', '2026-11-30T12:00Z', now)).toEqual({ from: Date.UTC(2026, 10, 28), to: Date.UTC(2026, 10, 30, 12) });
+  });
 });
 
 describe('parseRange', () => {
