@@ -51,7 +51,7 @@ export const reportCommand: Command = {
     });
     const domains = parseDomains(requiredFlag(args, 'domains'));
     if (domains.length > MAX_REPORT_DOMAINS) throw new InvalidArgumentError(`at most ${MAX_REPORT_DOMAINS} domains per report`, '--domains');
-    const requested = parseRange(requiredFlag(args, 'from'), requiredFlag(args, 'to'));
+    const requested = parseRange(requiredFlag(args, 'from'), requiredFlag(args, 'to'), Date.now());
     if (requested.to - requested.from > MAX_RANGE_MS) throw new InvalidArgumentError('the range may span at most 3660 days', '--to');
     const out = resolve(requiredFlag(args, 'out'));
     if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new InvalidArgumentError(`the folder of ${out} does not exist`, '--out');
