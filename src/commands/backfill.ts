@@ -117,6 +117,7 @@ export const backfillCommand: Command = {
           signal: ctx.signal,
           pollMs: showBar ? 250 : 1_000,
           onProgress: (s) => progress.update(progressOf(s)),
+          onRedisUnavailable: (err) => logger.warn({ code: err.code }, `${err.message}; waiting for Redis to come back`),
         });
         progress.finish(progressOf(summary));
       } finally {

@@ -3,11 +3,12 @@
  * for every chunk of one backfill to end. The planner decides the chunks; this module only records and queues.
  */
 import type { Tier } from '../aliyun/tiers.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, ServiceUnavailableError } from '../errors.js';
 import { planBackfill, type BackfillPlan } from '../plan/plan-backfill.js';
 import { newBackfillId, type BackfillSummary } from './backfill-store.js';
 import type { PipelineClient } from './pipeline-client.js';
 import { sleep } from './redis-pacer.js';
+import { asRedisUnavailable } from './redis-connection.js';
 
 export interface StartBackfillInput {
   readonly domains: readonly string[];
@@ -49,15 +50,37 @@ export interface WaitOptions {
   readonly signal?: AbortSignal;
   readonly pollMs?: number;
   readonly onProgress?: (summary: BackfillSummary) => void;
+  /**
+   * How long Redis may stay unreachable before the wait gives up, ms (default 10 minutes). A Redis restart
+   * is an outage to sit out, not a reason to abandon a backfill whose state Redis keeps.
+   */
+  readonly redisOutageMs?: number;
+  /** Told once per failed poll while Redis is unreachable. */
+  readonly onRedisUnavailable?: (err: ServiceUnavailableError) => void;
 }
+
+export const DEFAULT_REDIS_OUTAGE_MS = 10 * 60_000;
 
 /**
  * Polls the bookkeeping until every chunk of the backfill has ended (or the signal aborts) and returns the
  * last summary. Works whichever process runs the workers.
  */
 export async function waitForBackfill(client: PipelineClient, id: string, options: WaitOptions = {}): Promise<BackfillSummary> {
+  let outageSince: number | undefined;
   for (;;) {
-    const summary = await client.store.summary(id);
+    let summary: BackfillSummary | undefined;
+    try {
+      summary = await client.store.summary(id);
+      outageSince = undefined;
+    } catch (err) {
+      const unavailable = asRedisUnavailable(err);
+      if (!(unavailable instanceof ServiceUnavailableError)) throw err;
+      outageSince ??= Date.now();
+      if (options.signal?.aborted || Date.now() - outageSince > (options.redisOutageMs ?? DEFAULT_REDIS_OUTAGE_MS)) throw unavailable;
+      options.onRedisUnavailable?.(unavailable);
+      await sleep(1_000, options.signal).catch(() => undefined);
+      continue;
+    }
     if (!summary) throw new InvalidArgumentError(`no backfill with id ${JSON.stringify(id)}`);
     options.onProgress?.(summary);
     if (summary.state !== 'running' || options.signal?.aborted) return summary;

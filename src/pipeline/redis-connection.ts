@@ -64,7 +64,7 @@ export async function closeRedis(redis: Redis | undefined): Promise<void> {
 
 /** Wraps a Redis command failure of a producer into ServiceUnavailableError; other errors pass through. */
 export function asRedisUnavailable(err: unknown): unknown {
-  if (err instanceof Error && /Stream isn't writeable|Connection is closed|ECONNREFUSED|enableOfflineQueue/i.test(err.message)) {
+  if (err instanceof Error && /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|enableOfflineQueue|max retries per request|LOADING/i.test(err.message)) {
     return new ServiceUnavailableError('redis', `Redis is unavailable: ${err.message}`, { cause: err });
   }
   return err;
