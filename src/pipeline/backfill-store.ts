@@ -243,7 +243,15 @@ export class BackfillStore {
     return raw ? (JSON.parse(raw) as RememberedChunk) : undefined;
   }
 
+  /**
+   * Remembers a finished chunk so later backfills reuse it. A chunk that held provisional slots is never reused,
+   * so it is not kept: otherwise every sync pass (whose newest chunk is always provisional) would grow the hash.
+   */
   async remember(chunkId: string, chunk: RememberedChunk): Promise<void> {
+    if (chunk.provisional) {
+      await this.redis.hdel(this.keys.remembered, chunkId);
+      return;
+    }
     await this.redis.hset(this.keys.remembered, chunkId, JSON.stringify(chunk));
   }
 }

@@ -14,7 +14,7 @@ import type { Chunk } from '../model.js';
 import type { Logger } from '../ops/logger.js';
 import { replanAtCoarserTier, rowsInChunk } from '../plan/plan-backfill.js';
 import type { BackfillStore } from './backfill-store.js';
-import { compactRows, fetchJobId, fetchJobOptions, FETCH_JOB_NAME, LOAD_JOB_NAME, loadJobId, loadJobOptions, type FetchJobData, type LoadJobData } from './pipeline-jobs.js';
+import { CONTENT_ATTEMPTS, compactRows, fetchJobId, fetchJobOptions, FETCH_JOB_NAME, LOAD_JOB_NAME, loadJobId, loadJobOptions, type FetchJobData, type LoadJobData } from './pipeline-jobs.js';
 import type { Pacer } from './redis-pacer.js';
 
 export const VALUE_NOT_SUPPORTED = 'InvalidStartTime.ValueNotSupported';
@@ -134,12 +134,13 @@ async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, err: 
     }
   }
   const permanent = err instanceof ApiError ? err.kind === 'permanent' : false;
-  const attempts = job.opts.attempts ?? 1;
+  const attempts = isContentError(err) ? Math.min(CONTENT_ATTEMPTS, job.opts.attempts ?? 1) : (job.opts.attempts ?? 1);
   const lastAttempt = job.attemptsMade + 1 >= attempts;
   if (permanent || lastAttempt) {
     await store.recordOutcome(backfillId, chunk.id, 'failed', code, message, now);
     logOutcome(logger, chunk, { outcome: 'failed', rows: 0, calls: job.attemptsStarted, durationMs: Date.now() - started, code, message });
-    if (permanent) throw new UnrecoverableError(message);
+    // UnrecoverableError also ends a job whose content-error budget is smaller than its BullMQ attempts.
+    if (permanent || lastAttempt) throw new UnrecoverableError(message);
     throw err;
   }
   await store.increment(backfillId, 'retries');
@@ -147,6 +148,13 @@ async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, err: 
   logger.debug({ chunk: chunk.id, code, attempt: job.attemptsMade + 1, of: attempts }, 'transient failure: retrying with backoff');
   throw err;
 }
+
+/** A wrong answer rather than a failed exchange: see CONTENT_ATTEMPTS. */
+function isContentError(err: unknown): boolean {
+  return err instanceof ResponseInvalidError || (err instanceof ApiError && CONTENT_API_CODES.has(err.apiCode));
+}
+
+const CONTENT_API_CODES: ReadonlySet<string> = new Set(['Response.Unparsable', 'Response.TooLarge']);
 
 /** One structured line per chunk outcome. */
 export function logOutcome(

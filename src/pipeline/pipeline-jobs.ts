@@ -53,6 +53,12 @@ export function expandRows(domain: string, rows: readonly CompactRow[], fetchedA
 /** Transient API failures: 8 attempts, exponential backoff from 1 s with jitter (throttles use no attempt). */
 export const FETCH_ATTEMPTS = 8;
 
+/**
+ * An answer whose content is wrong (values, slots, a non-JSON body, an oversized body) gets one more try in case
+ * it was a glitch, then fails: the same request usually gets the same answer, and every try spends quota.
+ */
+export const CONTENT_ATTEMPTS = 2;
+
 export function fetchJobOptions(jobId: string): JobsOptions {
   return {
     jobId,

@@ -67,6 +67,9 @@ describe('pipeline building blocks', () => {
     await store.remember(a.id, { domain: a.domain, intervalS: 60, start: a.start, end: a.end, rows: 60, fetchedAt: 1500, provisional: false });
     expect(await store.remembered(a.id)).toEqual({ domain: a.domain, intervalS: 60, start: a.start, end: a.end, rows: 60, fetchedAt: 1500, provisional: false });
     expect(await store.remembered(b.id)).toBeUndefined();
+    // A chunk that held provisional slots is never reused, so remembering it keeps nothing.
+    await store.remember(b.id, { domain: b.domain, intervalS: 60, start: b.start, end: b.end, rows: 60, fetchedAt: 1500, provisional: true });
+    expect(await store.remembered(b.id)).toBeUndefined();
   });
 
   it('pacer: callers on three connections never exceed qps in any second and sustain about qps', async () => {
