@@ -28,6 +28,14 @@ export interface Config {
   readonly questdbHttp: string;
   readonly questdbPg: string;
   readonly logLevel: LogLevel;
+  /** Basic auth for the queue dashboard (/queues); undefined leaves it open (it is bound to 127.0.0.1 by default). */
+  readonly dashboardAuth: DashboardAuth | undefined;
+}
+
+export interface DashboardAuth {
+  readonly user: string;
+  /** Never logged, never echoed in an error. */
+  readonly password: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -67,6 +75,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}): Config {
     questdbHttp: parseHttpUrl(overrides.questdbHttp ?? env.QUESTDB_HTTP ?? DEFAULTS.questdbHttp, source(overrides.questdbHttp, '--questdb-http', 'QUESTDB_HTTP'), false),
     questdbPg: parsePgUrl(overrides.questdbPg ?? env.QUESTDB_PG ?? DEFAULTS.questdbPg, source(overrides.questdbPg, '--questdb-pg', 'QUESTDB_PG')),
     logLevel: parseLogLevel(overrides.logLevel ?? env.LOG_LEVEL, source(overrides.logLevel, '--log-level', 'LOG_LEVEL')),
+    dashboardAuth: parseDashboardAuth(env),
   };
 }
 
@@ -99,6 +108,19 @@ function parseCredentials(env: Env): Credentials | undefined {
   // The secret's content is never echoed, not even in an error.
   if (!/^[\x21-\x7e]+$/.test(secret)) throw new InvalidArgumentError('must be printable ASCII without spaces', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET');
   return { accessKeyId: id, accessKeySecret: secret, securityToken: token };
+}
+
+function parseDashboardAuth(env: Env): DashboardAuth | undefined {
+  const user = emptyToUndefined(env.CDN_ETL_DASHBOARD_USER);
+  // The password is taken as given (no trim): its content is never echoed, not even in an error.
+  const password = env.CDN_ETL_DASHBOARD_PASSWORD === undefined || env.CDN_ETL_DASHBOARD_PASSWORD === '' ? undefined : env.CDN_ETL_DASHBOARD_PASSWORD;
+  if (!user && !password) return undefined;
+  if (!user) throw new InvalidArgumentError('must be set together with CDN_ETL_DASHBOARD_PASSWORD', 'CDN_ETL_DASHBOARD_USER');
+  if (!password) throw new InvalidArgumentError('must be set together with CDN_ETL_DASHBOARD_USER', 'CDN_ETL_DASHBOARD_PASSWORD');
+  // Basic auth sends `user:password`: a colon in the user name could not be told apart.
+  if (user.includes(':') || !/^[\x21-\x7e]+$/.test(user)) throw new InvalidArgumentError('must be printable ASCII without spaces or colons', 'CDN_ETL_DASHBOARD_USER');
+  if (password.length < 8) throw new InvalidArgumentError('must be at least 8 characters', 'CDN_ETL_DASHBOARD_PASSWORD');
+  return { user, password };
 }
 
 function emptyToUndefined(v: string | undefined): string | undefined {

@@ -1,6 +1,9 @@
 /** `cdn-etl worker`: runs the fetch and load workers until SIGINT/SIGTERM; start several to scale out. */
 import { loadConfig, requireCredentials } from '../config.js';
 import { createLogger } from '../ops/logger.js';
+import { CdnEtlMetrics } from '../ops/metrics.js';
+import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags } from '../ops/ops-server.js';
+import { attachWorkerMetrics } from '../ops/worker-metrics.js';
 import { createApiClient, startPipelineRuntime } from '../pipeline/pipeline-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../pipeline/redis-pacer.js';
@@ -11,33 +14,46 @@ export const workerCommand: Command = {
   name: 'worker',
   summary: 'run fetch and load workers until stopped',
   help: [
-    'Usage: cdn-etl worker [--concurrency N] [--qps N]',
+    'Usage: cdn-etl worker [--concurrency N] [--qps N] [--http-port N] [--http-host H] [--queues-actions]',
     '',
     'Processes the queued chunks of every backfill (and sync) on this Redis prefix until SIGINT/SIGTERM.',
     'Start several, on any machine that reaches Redis: together they never exceed CDN_API_QPS calls per second.',
-    'On a signal, chunks in flight finish (or go back to the queue); nothing is lost.',
+    'On a signal, chunks in flight finish (or go back to the queue); nothing is lost. A second signal exits at once.',
+    'Serves /metrics (Prometheus), /healthz and the queue dashboard /queues (docs/OPERATIONS.md).',
     '',
     'Options:',
     `  --concurrency N   concurrent fetches in this process (default ${DEFAULT_FETCH_CONCURRENCY})`,
     '  --qps N           API calls per second shared by all workers (env CDN_API_QPS, default 10)',
     '  --pace-guard-ms N jitter budget per second of the global pacing, ms (default 50: 95% of --qps)',
     '  --log-level LEVEL (env LOG_LEVEL)',
+    ...OPS_FLAGS_HELP,
   ].join('\n'),
   async run(argv, ctx) {
-    const args = parseCommandArgs(argv, { concurrency: { type: 'string' }, qps: { type: 'string' }, 'pace-guard-ms': { type: 'string' }, 'log-level': { type: 'string' } });
+    const args = parseCommandArgs(argv, { concurrency: { type: 'string' }, qps: { type: 'string' }, 'pace-guard-ms': { type: 'string' }, 'log-level': { type: 'string' }, ...OPS_FLAG_OPTIONS });
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
     const guardMs = intFlag(args, 'pace-guard-ms', DEFAULT_GUARD_MS, 0, 500);
+    const ops = parseOpsFlags(args.values);
     const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') });
-    const api = createApiClient(config, requireCredentials(config));
     const logger = createLogger({ level: config.logLevel });
-    const runtime = await startPipelineRuntime(config, api, { fetchConcurrency: concurrency, guardMs, logger });
-    logger.info({ prefix: config.redisPrefix, qps: config.apiQps, concurrency }, 'worker started');
-    await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) resolve();
-      else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-    logger.info('worker stopping: finishing chunks in flight');
-    await runtime.close();
+    const metrics = new CdnEtlMetrics({ onSourceError: (source, err) => logger.debug({ source, err: (err as Error).message }, 'metrics source failed') });
+    const api = createApiClient(config, requireCredentials(config), { onCall: (e) => metrics.recordApiCall(e) });
+    // Before the workers: a port given and taken is refused (exit 2) before any job is taken.
+    const server = await startOpsServerFromFlags(ops, { config, metrics, logger });
+    try {
+      const runtime = await startPipelineRuntime(config, api, { fetchConcurrency: concurrency, guardMs, logger, onLoadBatch: (e) => metrics.recordLoadFlush(e) });
+      const detachMetrics = attachWorkerMetrics(metrics, runtime.workers);
+      logger.info({ prefix: config.redisPrefix, qps: config.apiQps, concurrency, http: server?.url ?? 'off' }, 'worker started');
+      await new Promise<void>((resolve) => {
+        if (ctx.signal.aborted) resolve();
+        else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      logger.info('worker stopping: finishing chunks in flight');
+      await runtime.close();
+      detachMetrics();
+    } finally {
+      // Last, so /metrics and /healthz answer while the workers drain.
+      await server?.close();
+    }
     logger.info('worker stopped');
     return EXIT_OK;
   },

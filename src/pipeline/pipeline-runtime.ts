@@ -2,10 +2,10 @@
  * Wiring for the processes that call the API (`backfill` in-process, `worker`): builds the CdnClient and the
  * TrafficLoader from a validated Config and starts the workers. Credentials go into the client only.
  */
-import { CdnClient } from '../aliyun/cdn-client.js';
+import { CdnClient, type ApiCallEvent } from '../aliyun/cdn-client.js';
 import type { Config, Credentials } from '../config.js';
 import type { Logger } from '../ops/logger.js';
-import { TrafficLoader } from '../store/traffic-loader.js';
+import { TrafficLoader, type LoadBatchEvent } from '../store/traffic-loader.js';
 import { DEFAULT_BATCH_ROWS } from './load-batcher.js';
 import { startPipelineWorkers, type PipelineWorkers } from './pipeline-workers.js';
 
@@ -14,6 +14,8 @@ export interface RuntimeOptions {
   /** Pacer guard per second, ms (see redis-pacer.ts). */
   readonly guardMs?: number;
   readonly logger: Logger;
+  /** Told about every loader flush attempt (metrics); must not throw. */
+  readonly onLoadBatch?: (event: LoadBatchEvent) => void;
 }
 
 /** Workers plus the client and loader they own; close() stops all three in order. */
@@ -23,19 +25,20 @@ export interface PipelineRuntime {
 }
 
 /** Validates everything (InvalidArgumentError) before the first connection is opened. */
-export function createApiClient(config: Config, credentials: Credentials): CdnClient {
+export function createApiClient(config: Config, credentials: Credentials, hooks: { readonly onCall?: (event: ApiCallEvent) => void } = {}): CdnClient {
   return new CdnClient({
     endpoint: config.cdnEndpoint,
     credentials,
     signatureVersion: config.signatureVersion,
     // One keep-alive connection per concurrent fetch, so a slow answer never delays the next paced call.
     connections: 32,
+    ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
   });
 }
 
 export async function startPipelineRuntime(config: Config, api: CdnClient, options: RuntimeOptions): Promise<PipelineRuntime> {
   // The batcher flushes at most DEFAULT_BATCH_ROWS rows at a time: size the loader's buffers for that, not more.
-  const loader = await TrafficLoader.create({ questdbHttp: config.questdbHttp, batchRows: DEFAULT_BATCH_ROWS, logger: options.logger });
+  const loader = await TrafficLoader.create({ questdbHttp: config.questdbHttp, batchRows: DEFAULT_BATCH_ROWS, logger: options.logger, onBatch: options.onLoadBatch });
   let workers: PipelineWorkers;
   try {
     workers = await startPipelineWorkers({

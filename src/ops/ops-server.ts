@@ -1,0 +1,312 @@
+/**
+ * The HTTP side of a long-running cdn-etl process (`worker`, `sync`): `/metrics` (Prometheus), `/healthz`
+ * (200 only when Redis and QuestDB answer, 503 with the reason otherwise) and the bull-board queue dashboard at
+ * `/queues` (read-only unless `queueActions`; basic auth when config.dashboardAuth is set).
+ *
+ * It owns one fail-fast Redis connection of its own (PING for /healthz, queue depths and chunk states on scrape,
+ * the dashboard), so a Redis outage shows as 503 at once instead of hanging a probe, and it starts even while
+ * Redis is down. Bound to 127.0.0.1 unless a host is given.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { isIP } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { Queue } from 'bullmq';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { Redis } from 'ioredis';
+import { redactUrl, type Config, type DashboardAuth } from '../config.js';
+import { InvalidArgumentError, ServiceUnavailableError } from '../errors.js';
+import { BackfillStore, CHUNK_STATES } from '../pipeline/backfill-store.js';
+import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
+import { createHealthCheck, DEFAULT_HEALTH_TIMEOUT_MS, healthReasons, type HealthReport } from './health.js';
+import { silentLogger, type Logger } from './logger.js';
+import { CdnEtlMetrics, QUEUE_STATES, sumRunningChunkStates, type MetricsSources, type QueueState } from './metrics.js';
+
+export const DEFAULT_HTTP_PORT = 9464;
+export const DEFAULT_HTTP_HOST = '127.0.0.1';
+export const QUEUES_PATH = '/queues';
+/** Backfills read per scrape for the chunk-state gauge (newest first; older ones have long ended). */
+const SCRAPED_BACKFILLS = 200;
+
+export interface OpsServerOptions {
+  readonly config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'questdbHttp' | 'dashboardAuth'>;
+  /** TCP port; 0 = any free port (tests). The CLI maps `--http-port 0` to "no server" before calling this. */
+  readonly port: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** The process's metrics (fed by its workers and API client); default a fresh CdnEtlMetrics. */
+  readonly metrics?: CdnEtlMetrics;
+  /** Queues shown on the dashboard and measured on scrape; default the pipeline's `fetch` and `load`. */
+  readonly queueNames?: readonly string[];
+  /** Allow the dashboard's actions (retry, clean, pause, add, ...); default false: read-only. */
+  readonly queueActions?: boolean;
+  /** Each domain's watermark (epoch ms), for the freshness-lag gauge (sync provides it). */
+  readonly watermarks?: MetricsSources['watermarks'];
+  /** Per-service timeout of the health probes, ms (default 1000). */
+  readonly healthTimeoutMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface RunningOpsServer {
+  /** `http://host:port` (an IPv6 host in brackets). */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  readonly metrics: CdnEtlMetrics;
+  /** Runs the health probes now (what /healthz answers). */
+  health(): Promise<HealthReport>;
+  /** Stops listening, cuts idle keep-alive connections, closes the queues and the Redis connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the ops HTTP server. Throws InvalidArgumentError('--http-port') when the port is taken or not allowed,
+ * before anything else is started.
+ *
+ * @example
+ * const ops = await startOpsServer({ config, port: 9464, metrics, logger });
+ * // ... on SIGTERM, after the workers drained:
+ * await ops.close();
+ */
+export async function startOpsServer(options: OpsServerOptions): Promise<RunningOpsServer> {
+  const logger = options.logger ?? silentLogger();
+  const host = options.host ?? DEFAULT_HTTP_HOST;
+  const metrics = options.metrics ?? new CdnEtlMetrics();
+  const queueActions = options.queueActions === true;
+  const auth = options.config.dashboardAuth;
+  const { redisUrl, redisPrefix, questdbHttp } = options.config;
+
+  const app = express();
+  app.disable('x-powered-by');
+  const server = createServer(app);
+  await listen(server, options.port, host);
+  const port = (server.address() as AddressInfo).port;
+
+  // Fail fast, reconnect forever: probes must answer "down" at once during an outage, and recover after it.
+  const redis = new Redis(redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    connectionName: 'cdn-etl-ops',
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  redis.on('error', () => undefined);
+  const queues = (options.queueNames ?? [FETCH_QUEUE, LOAD_QUEUE]).map((name) => {
+    const queue = new Queue(name, { connection: redis, prefix: redisPrefix });
+    queue.on('error', (err) => logger.debug({ queue: name, err: err.message }, 'dashboard queue error'));
+    return queue;
+  });
+  const store = new BackfillStore(redis, redisPrefix);
+  const healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
+  const health = createHealthCheck({ redis: { ping: () => pingWhenReady(redis, healthTimeoutMs * 0.9) }, redisLabel: redactUrl(redisUrl), questdbHttp, timeoutMs: healthTimeoutMs });
+
+  const detachSources = metrics.useSources({
+    queueCounts: async () => {
+      const out: Record<string, Partial<Record<QueueState, number>>> = {};
+      for (const q of queues) out[q.name] = (await q.getJobCounts(...QUEUE_STATES)) as Partial<Record<QueueState, number>>;
+      return out;
+    },
+    chunkStates: async () => sumRunningChunkStates(await store.list(SCRAPED_BACKFILLS), CHUNK_STATES),
+    dependencies: async () => (await health()).services,
+    ...(options.watermarks ? { watermarks: options.watermarks } : {}),
+  });
+
+  app.get('/', (_req, res) => {
+    res.type('text/plain').send(`cdn-etl: /metrics (Prometheus), /healthz, ${QUEUES_PATH} (queue dashboard${queueActions ? '' : ', read-only'})\n`);
+  });
+  app.get('/metrics', async (_req, res) => {
+    try {
+      const body = await metrics.text();
+      res.set('Content-Type', metrics.registry.contentType).send(body);
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'metrics collection failed');
+      res.status(500).type('text/plain').send('metrics collection failed\n');
+    }
+  });
+  app.get('/healthz', async (_req, res) => {
+    const report = await health();
+    if (!report.ok) logger.warn({ reason: healthReasons(report) }, 'health check failed');
+    res
+      .status(report.ok ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json({ status: report.ok ? 'ok' : 'unavailable', ...(report.ok ? {} : { reason: healthReasons(report) }), services: report.services });
+  });
+
+  const board = new ExpressAdapter();
+  board.setBasePath(QUEUES_PATH);
+  createBullBoard({
+    queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: !queueActions })),
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: `cdn-etl (${redisPrefix})` } },
+  });
+  if (auth) app.use(QUEUES_PATH, basicAuth(auth));
+  // bull-board refuses per-queue actions on read-only queues itself (405); this also covers board-wide ones.
+  if (!queueActions) app.use(QUEUES_PATH, refuseWrites);
+  app.use(QUEUES_PATH, board.getRouter() as express.Router);
+  app.use((_req, res) => {
+    res.status(404).type('text/plain').send('not found: try /metrics, /healthz or /queues\n');
+  });
+
+  const url = `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+  logger.info({ url, queues: queues.map((q) => q.name), queueActions, dashboardAuth: auth !== undefined }, 'ops server listening');
+  if (!isLoopback(host) && !auth) {
+    logger.warn({ host }, `the queue dashboard is reachable from the network without authentication: set CDN_ETL_DASHBOARD_USER and CDN_ETL_DASHBOARD_PASSWORD`);
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    host,
+    metrics,
+    health,
+    close() {
+      closing ??= (async () => {
+        detachSources();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        // A scrape still in flight gets a moment to finish; then every connection is cut.
+        const forced = setTimeout(() => server.closeAllConnections(), 2_000);
+        await closed;
+        clearTimeout(forced);
+        await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
+        try {
+          if (redis.status === 'ready') await redis.quit();
+          else redis.disconnect();
+        } catch {
+          redis.disconnect();
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+/** What the CLI's `--http-port`, `--http-host`, `--queues-actions` mean; `port` undefined = no server. */
+export interface OpsFlags {
+  readonly port: number | undefined;
+  /** Whether `--http-port` was given: only then is a taken port an error (see startOpsServerFromFlags). */
+  readonly portExplicit: boolean;
+  readonly host: string;
+  readonly queueActions: boolean;
+}
+
+/** The flags, for a command's parseCommandArgs option table. */
+export const OPS_FLAG_OPTIONS = {
+  'http-port': { type: 'string' },
+  'http-host': { type: 'string' },
+  'queues-actions': { type: 'boolean' },
+} as const;
+
+/** Help lines for the flags. */
+export const OPS_FLAGS_HELP: readonly string[] = [
+  `  --http-port N       serve /metrics, /healthz and /queues on port N (default ${DEFAULT_HTTP_PORT}; 0 = no HTTP server)`,
+  `  --http-host H       address to bind (default ${DEFAULT_HTTP_HOST}; 0.0.0.0 for all interfaces)`,
+  '  --queues-actions    allow the dashboard\'s actions (retry, clean, pause, ...); read-only by default',
+  '                      (basic auth for /queues: env CDN_ETL_DASHBOARD_USER and CDN_ETL_DASHBOARD_PASSWORD)',
+];
+
+/** Validates the flags (InvalidArgumentError naming the flag). Pure. */
+export function parseOpsFlags(values: Readonly<Record<string, string | boolean | undefined>>): OpsFlags {
+  const rawPort = values['http-port'];
+  let port: number | undefined = DEFAULT_HTTP_PORT;
+  if (typeof rawPort === 'string') {
+    const n = Number(rawPort.trim());
+    if (rawPort.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) {
+      throw new InvalidArgumentError(`must be a port number from 0 (no HTTP server) to 65535, got ${JSON.stringify(rawPort)}`, '--http-port');
+    }
+    port = n === 0 ? undefined : n;
+  }
+  const rawHost = values['http-host'];
+  let host = DEFAULT_HTTP_HOST;
+  if (typeof rawHost === 'string') {
+    host = rawHost.trim().replace(/^\[(.*)\]$/, '$1');
+    if (isIP(host) === 0 && !/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)) {
+      throw new InvalidArgumentError(`must be an IP address or a host name, got ${JSON.stringify(rawHost)}`, '--http-host');
+    }
+  }
+  return { port, portExplicit: typeof rawPort === 'string', host, queueActions: values['queues-actions'] === true };
+}
+
+/**
+ * Starts the ops server as the flags say: none for `--http-port 0`; a port given with `--http-port` that is taken
+ * is refused (InvalidArgumentError, exit 2); the DEFAULT port being taken (a second worker on the same machine)
+ * only logs a warning and runs without HTTP server, so several workers can still share a machine.
+ *
+ * @example
+ * const ops = parseOpsFlags(args.values);
+ * const server = await startOpsServerFromFlags(ops, { config, metrics, logger });
+ */
+export async function startOpsServerFromFlags(flags: OpsFlags, options: Omit<OpsServerOptions, 'port' | 'host' | 'queueActions'>): Promise<RunningOpsServer | undefined> {
+  if (flags.port === undefined) return undefined;
+  try {
+    return await startOpsServer({ ...options, port: flags.port, host: flags.host, queueActions: flags.queueActions });
+  } catch (err) {
+    if (flags.portExplicit || !(err instanceof InvalidArgumentError) || err.source !== '--http-port') throw err;
+    options.logger?.warn({ port: flags.port, host: flags.host }, `${err.message}: running without /metrics, /healthz and /queues (give --http-port N to choose a port)`);
+    return undefined;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      if (err.code === 'EADDRINUSE') reject(new InvalidArgumentError(`port ${port} on ${host} is already in use (give another, or 0 for no HTTP server)`, '--http-port'));
+      else if (err.code === 'EACCES') reject(new InvalidArgumentError(`not allowed to listen on port ${port} on ${host}`, '--http-port'));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') reject(new InvalidArgumentError(`${host} is not an address of this machine`, '--http-host'));
+      else reject(new ServiceUnavailableError('http', `cannot listen on ${host}:${port}: ${err.code ?? err.message}`, { cause: err }));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** PING once the connection is ready: a probe during (re)connection waits for it (the probe's timeout bounds that). */
+async function pingWhenReady(redis: Redis, waitMs: number): Promise<string> {
+  if (redis.status !== 'ready') {
+    if (redis.status === 'end') throw new Error('connection closed');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        redis.off('ready', onReady);
+        reject(new Error(`not connected (${redis.status})`));
+      }, waitMs);
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      redis.once('ready', onReady);
+    });
+  }
+  return redis.ping();
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+function refuseWrites(req: Request, res: Response, next: NextFunction): void {
+  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+  res.status(405).json({ error: 'the queue dashboard is read-only: start the process with --queues-actions to allow actions' });
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** Basic auth compared in constant time (over digests, so lengths leak nothing either). */
+function basicAuth(auth: DashboardAuth): (req: Request, res: Response, next: NextFunction) => void {
+  const expected = digest(`${auth.user}:${auth.password}`);
+  return (req, res, next) => {
+    const header = req.headers.authorization ?? '';
+    const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+    const given = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : '';
+    if (m && timingSafeEqual(digest(given), expected)) return next();
+    res.status(401).set('WWW-Authenticate', 'Basic realm="cdn-etl queues", charset="UTF-8"').type('text/plain').send('authentication required\n');
+  };
+}

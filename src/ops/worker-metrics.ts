@@ -1,0 +1,82 @@
+/**
+ * Feeds chunk outcomes and retries into CdnEtlMetrics from the BullMQ events of a process's fetch and load
+ * workers, so the pipeline itself stays free of metrics code. What the events mean here:
+ * - fetch `completed` with the processor's result: `reused`, `empty`, `replanned` end a chunk; `loading` hands
+ *   it to the load stage; `skipped` is a duplicate that costs nothing;
+ * - load `completed` with the number of rows: the chunk is `loaded`;
+ * - `failed`: BullMQ sets `finishedOn` only when the job will not run again, so a failure without it is a
+ *   retry (throttled fetches never reach `failed`: they go back to the queue without using an attempt).
+ */
+import type { ChunkOutcome, CdnEtlMetrics } from './metrics.js';
+
+/** The slice of a BullMQ Job the listener reads. */
+interface FinishedJob {
+  readonly finishedOn?: number | undefined;
+}
+
+/** The slice of a BullMQ Worker the listeners attach to. */
+export interface WorkerEvents {
+  on(event: 'completed', listener: (job: FinishedJob, result: unknown) => void): unknown;
+  on(event: 'failed', listener: (job: FinishedJob | undefined, err: Error) => void): unknown;
+  off(event: 'completed', listener: (job: FinishedJob, result: unknown) => void): unknown;
+  off(event: 'failed', listener: (job: FinishedJob | undefined, err: Error) => void): unknown;
+}
+
+const FETCH_ENDS: Readonly<Record<string, ChunkOutcome>> = { reused: 'reused', empty: 'empty', replanned: 'replanned' };
+
+/** The outcome a fetch job's result means for its chunk, or undefined when the chunk has not ended. Pure. */
+export function fetchResultOutcome(result: unknown): ChunkOutcome | undefined {
+  return typeof result === 'string' ? FETCH_ENDS[result] : undefined;
+}
+
+/** Whether a `failed` event ends the job (true) or BullMQ will run it again (false). Pure. */
+export function isFinalFailure(job: FinishedJob | undefined): boolean {
+  return job !== undefined && typeof job.finishedOn === 'number';
+}
+
+/**
+ * Subscribes the metrics to the workers' events; returns a function that unsubscribes.
+ *
+ * @example
+ * const detach = attachWorkerMetrics(metrics, runtime.workers);
+ */
+export function attachWorkerMetrics(
+  metrics: CdnEtlMetrics,
+  workers: { readonly fetchWorker?: WorkerEvents | undefined; readonly loadWorker?: WorkerEvents | undefined },
+): () => void {
+  const detachers: Array<() => void> = [];
+  const failedListener = (stage: 'fetch' | 'load') => (job: FinishedJob | undefined) => {
+    if (isFinalFailure(job)) metrics.recordChunkEnd('failed');
+    else if (job !== undefined) metrics.recordRetry(stage);
+  };
+  if (workers.fetchWorker) {
+    const w = workers.fetchWorker;
+    const onCompleted = (_job: FinishedJob, result: unknown): void => {
+      const outcome = fetchResultOutcome(result);
+      if (outcome) metrics.recordChunkEnd(outcome);
+    };
+    const onFailed = failedListener('fetch');
+    w.on('completed', onCompleted);
+    w.on('failed', onFailed);
+    detachers.push(() => {
+      w.off('completed', onCompleted);
+      w.off('failed', onFailed);
+    });
+  }
+  if (workers.loadWorker) {
+    const w = workers.loadWorker;
+    const onCompleted = (_job: FinishedJob, result: unknown): void => {
+      metrics.recordChunkEnd('loaded', typeof result === 'number' ? result : 0);
+    };
+    const onFailed = failedListener('load');
+    w.on('completed', onCompleted);
+    w.on('failed', onFailed);
+    detachers.push(() => {
+      w.off('completed', onCompleted);
+      w.off('failed', onFailed);
+    });
+  }
+  return () => {
+    for (const d of detachers.splice(0)) d();
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Helpers for the ops tests: a TCP forwarder that stands in for QuestDB going away and coming back (the shared
+ * server is never stopped), free ports, a logger that captures its lines, and reading one sample of /metrics.
+ */
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '../../src/ops/logger.js';
+
+/** Forwards a local port to 127.0.0.1:`target`; stop() cuts every open connection and stops listening. */
+export class Forwarder {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(
+    readonly port: number,
+    private readonly target: number,
+  ) {}
+
+  start(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(this.target, '127.0.0.1');
+      this.sockets.add(client).add(upstream);
+      const drop = (): void => {
+        client.destroy();
+        upstream.destroy();
+        this.sockets.delete(client);
+        this.sockets.delete(upstream);
+      };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** A JSON logger whose lines are kept in `lines`. */
+export function capturingLogger(level: 'debug' | 'info' = 'debug'): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) if (l.trim() !== '') lines.push(l);
+      cb();
+    },
+  });
+  return { logger: createLogger({ level, pretty: false, destination }), lines };
+}
+
+/** The value of one exposition series (`name{labels}` exactly as printed), or undefined when absent. */
+export function sample(text: string, series: string): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
+  }
+  return undefined;
+}
+
+export async function scrape(url: string): Promise<string> {
+  const res = await fetch(`${url}/metrics`);
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
+
+/** Polls `fn` every `everyMs` until `ok` holds; returns the last value (the caller asserts on it). */
+export async function pollUntil<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
