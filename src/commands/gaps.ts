@@ -1,0 +1,156 @@
+/**
+ * `cdn-etl gaps`: the missing slots of some domains in QuestDB, as ranges; with `--repair`, a backfill of those the
+ * API still has (at the finest resolution it still holds), naming those it no longer has. Reads go over PG wire
+ * with bind parameters. Exit 0 report printed (or every repair chunk done), 1 some repair chunk failed,
+ * 2 bad input, 3 a service is unavailable, 130 interrupted.
+ */
+import { loadConfig, requireCredentials } from '../config.js';
+import { InvalidArgumentError } from '../errors.js';
+import { createLogger } from '../ops/logger.js';
+import { newBackfillId } from '../pipeline/backfill-store.js';
+import { waitForBackfill } from '../pipeline/backfill-runner.js';
+import { PipelineClient } from '../pipeline/pipeline-client.js';
+import { createApiClient, startPipelineRuntime } from '../pipeline/pipeline-runtime.js';
+import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
+import { parseDomains, parseRange } from '../plan/plan-backfill.js';
+import { QuestDbPg } from '../store/questdb-pg.js';
+import { waitUntilVisible } from '../store/wal-visibility.js';
+import type { GapRange } from '../sync/find-gaps.js';
+import { findDomainGaps } from '../sync/gaps-reader.js';
+import { planRepair } from '../sync/repair-plan.js';
+import { describeUnavailable, formatGaps, formatRange } from '../sync/sync-report.js';
+import { booleanFlag, intFlag, parseCommandArgs, requiredFlag, stringFlag } from './args.js';
+import { EXIT_FAILED, EXIT_OK, type Command, type CommandContext } from './command.js';
+import { formatFailures } from './status.js';
+
+export const EXIT_INTERRUPTED = 130;
+const INTERVALS = ['60', '300', '3600'] as const;
+
+const HELP = [
+  'Usage: cdn-etl gaps --domains a.com,b.com --from ISO --to ISO [--interval any|60|300|3600] [--repair] [options]',
+  '',
+  'Lists, per domain, the stretches of [--from, --to) (UTC) that QuestDB holds no slot for, as ranges.',
+  'By default a slot of any resolution covers its time and gaps are measured on the 1-minute grid; with',
+  '--interval N only slots of N seconds count, on the N-second grid (e.g. --interval 60 for missing minutes).',
+  '',
+  'With --repair, the missing ranges are backfilled (in this process, like `backfill`) at the finest resolution',
+  'the API still holds: recent holes at 1 minute, older ones at 5 minutes or 1 hour (whole coarse slots around',
+  'the hole are written, with the same values for the slots already there). Parts the API no longer has are',
+  'named. Afterwards the gaps are listed again.',
+  '',
+  'Options:',
+  '  --domains LIST        comma-separated domain names',
+  '  --from ISO, --to ISO  UTC instants: 2026-11-01T00:00:00Z, 2026-11-01T00:00Z or 2026-11-01',
+  '  --interval any|N      which slots count (default any)',
+  '  --repair              backfill the missing ranges the API still has (needs API credentials)',
+  `  --concurrency N       concurrent fetches when repairing (default ${DEFAULT_FETCH_CONCURRENCY})`,
+  '  --qps N               API calls per second shared by all workers (env CDN_API_QPS, default 10)',
+  '  --questdb-pg URL      (env QUESTDB_PG)',
+  '  --log-level LEVEL     (env LOG_LEVEL)',
+  '',
+  'Exit: 0 done (gaps or not), 1 some repair chunk failed (listed), 2 bad input, 3 a service is unavailable.',
+].join('\n');
+
+export const gapsCommand: Command = {
+  name: 'gaps',
+  summary: 'find missing slots in QuestDB, as ranges; --repair backfills them',
+  help: HELP,
+  async run(argv, ctx) {
+    const args = parseCommandArgs(argv, {
+      domains: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      interval: { type: 'string' },
+      repair: { type: 'boolean' },
+      concurrency: { type: 'string' },
+      qps: { type: 'string' },
+      'questdb-pg': { type: 'string' },
+      'log-level': { type: 'string' },
+    });
+    const domains = parseDomains(requiredFlag(args, 'domains'));
+    const { from, to } = parseRange(requiredFlag(args, 'from'), requiredFlag(args, 'to'), Date.now());
+    const intervalFlag = stringFlag(args, 'interval') ?? 'any';
+    if (intervalFlag !== 'any' && !(INTERVALS as readonly string[]).includes(intervalFlag)) {
+      throw new InvalidArgumentError(`must be any, 60, 300 or 3600, got ${JSON.stringify(intervalFlag)}`, '--interval');
+    }
+    const intervalS = intervalFlag === 'any' ? undefined : Number(intervalFlag);
+    const gridS = intervalS ?? 60;
+    const repair = booleanFlag(args, 'repair');
+    const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
+    const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), questdbPg: stringFlag(args, 'questdb-pg'), logLevel: stringFlag(args, 'log-level') });
+    const api = repair ? createApiClient(config, requireCredentials(config)) : undefined;
+    const logger = createLogger({ level: config.logLevel });
+
+    const pg = new QuestDbPg({ url: config.questdbPg });
+    try {
+      const basis = intervalS === undefined ? 'slots of any resolution, on the 60 s grid' : `${intervalS} s slots only`;
+      const found = await listGaps(ctx, pg, domains, from, to, intervalS, gridS, `missing in ${formatRange(from, to)} (${basis}):`);
+      if (!api) return EXIT_OK;
+
+      const now = Date.now();
+      const plan = planRepair(found.map(([domain, gaps]) => ({ domain, gaps })), now);
+      for (const u of plan.unavailable) ctx.stdout.write(`  cannot repair, ${describeUnavailable(u)}\n`);
+      if (plan.chunks.length === 0) {
+        ctx.stdout.write('nothing the API still has to repair\n');
+        await api.close();
+        return EXIT_OK;
+      }
+      const client = await PipelineClient.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+      try {
+        const id = newBackfillId(now);
+        // refetch: a chunk remembered as loaded whose rows have since gone missing must be fetched again.
+        await client.store.createBackfill(id, { domains, from, to, refetch: true, unavailable: plan.unavailable }, plan.chunks, now);
+        await client.enqueueChunks(id, plan.chunks, { refetch: true, round: 0 });
+        ctx.stderr.write(`repair ${id}: ${plan.chunks.length} chunk(s)\n`);
+        const runtime = await startPipelineRuntime(config, api, { fetchConcurrency: concurrency, logger });
+        let summary;
+        try {
+          summary = await waitForBackfill(client, id, { signal: ctx.signal, pollMs: 500 });
+        } finally {
+          await runtime.close();
+        }
+        ctx.stdout.write(
+          `repair ${id}: ${summary.done}/${summary.total - summary.counts.replanned} chunks done, ${summary.counts.failed} failed, ` +
+            `${summary.rows} rows loaded, ${summary.calls} API calls\n`,
+        );
+        if (summary.state === 'running') return EXIT_INTERRUPTED;
+        await waitUntilVisible(config.questdbHttp, 'cdn_src_traffic');
+        await listGaps(ctx, pg, domains, from, to, intervalS, gridS, 'still missing after the repair:');
+        if (summary.counts.failed > 0) {
+          ctx.stdout.write(formatFailures(await client.store.failures(id)));
+          return EXIT_FAILED;
+        }
+        return EXIT_OK;
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await pg.close();
+    }
+  },
+};
+
+async function listGaps(
+  ctx: CommandContext,
+  pg: QuestDbPg,
+  domains: readonly string[],
+  from: number,
+  to: number,
+  intervalS: number | undefined,
+  gridS: number,
+  title: string,
+): Promise<Array<[string, GapRange[]]>> {
+  const found: Array<[string, GapRange[]]> = [];
+  ctx.stdout.write(`${title}\n`);
+  let ranges = 0;
+  let slots = 0;
+  for (const domain of domains) {
+    const gaps = await findDomainGaps(pg, { domain, from, to, intervalS, gridS });
+    found.push([domain, gaps]);
+    ctx.stdout.write(formatGaps(domain, gaps, gridS));
+    ranges += gaps.length;
+    for (const g of gaps) slots += Math.round((g.end - g.start) / (gridS * 1000));
+  }
+  ctx.stdout.write(`${ranges} missing range(s), ${slots} slot(s) of ${gridS} s\n`);
+  return found;
+}

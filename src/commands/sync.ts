@@ -1,0 +1,161 @@
+/**
+ * `cdn-etl sync`: keeps the archive current. Runs the pipeline's workers in this process and, on a BullMQ job
+ * scheduler shared by every `sync` process of the installation, one pass per period (or one pass now with
+ * `--once`). Exit (with --once) 0 every chunk done, 1 some chunk failed, 2 bad input, 3 a service is unavailable,
+ * 130 interrupted; without --once, 0 after a clean stop on SIGINT/SIGTERM.
+ */
+import { loadConfig, requireCredentials } from '../config.js';
+import { InvalidArgumentError } from '../errors.js';
+import { createLogger } from '../ops/logger.js';
+import { CdnEtlMetrics } from '../ops/metrics.js';
+import { attachWorkerMetrics } from '../ops/worker-metrics.js';
+import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags, type RunningOpsServer } from '../ops/ops-server.js';
+import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
+import { createApiClient } from '../pipeline/pipeline-runtime.js';
+import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
+import { closeRedis, openRedis } from '../pipeline/redis-connection.js';
+import { parseDomains, parseInstant } from '../plan/plan-backfill.js';
+import { TrafficLoader } from '../store/traffic-loader.js';
+import { formatDuration, parseDuration } from '../sync/parse-duration.js';
+import { SYNC_QUEUE } from '../sync/sync-keys.js';
+import type { SyncSelection } from '../sync/sync-pass.js';
+import { defaultLookbackMs } from '../sync/sync-plan.js';
+import { formatPassReport } from '../sync/sync-report.js';
+import { startSyncService } from '../sync/sync-service.js';
+import { readWatermarks } from '../sync/watermark-store.js';
+import { booleanFlag, intFlag, parseCommandArgs, stringFlag } from './args.js';
+import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
+
+export const EXIT_INTERRUPTED = 130;
+export const DEFAULT_EVERY_MS = 5 * 60_000;
+const MIN_EVERY_MS = 1_000;
+const MAX_EVERY_MS = 24 * 3_600_000;
+const MAX_LOOKBACK_MS = 7 * 24 * 3_600_000;
+
+const HELP = [
+  'Usage: cdn-etl sync (--domains a.com,b.com | --all-domains) [--since ISO] [--once] [--every 5m] [--lookback 30m] [options]',
+  '',
+  'Keeps the archive current. Each domain has a durable watermark in Redis: every slot before it is archived with',
+  'its final value. A pass fetches from (watermark - lookback) up to the newest published slot, through the same',
+  'fetch and load stages as a backfill, never reusing earlier results, so slots the API revised are overwritten',
+  'with their final values; the watermark then advances over the slots that were loaded and final. A sync that',
+  'was down longer than the 1-minute horizon catches up with the coarser tiers and says which parts it could only',
+  'get at 5-minute or hourly resolution. Passes run on a BullMQ job scheduler shared by every `sync` process on',
+  'this Redis prefix: one pass per period, whichever process takes it; passes never overlap.',
+  '',
+  'Options:',
+  '  --domains LIST      comma-separated domain names',
+  '  --all-domains       every domain of the account (DescribeUserDomains on each pass); domains not online are',
+  '                      skipped and reported',
+  '  --since ISO         first slot to load: replaces the stored watermark of the --domains given; with',
+  '                      --all-domains, where domains seen for the first time start (default: now)',
+  '  --once              run one complete pass now (waiting for a pass in progress elsewhere), then exit',
+  `  --every DURATION    period of the schedule (default ${formatDuration(DEFAULT_EVERY_MS)}; e.g. 90s, 5m, 1h)`,
+  `  --lookback DURATION trailing window fetched again on every pass (default ${formatDuration(defaultLookbackMs())}: the`,
+  '                      1-minute data delay plus its revision window)',
+  `  --concurrency N     concurrent fetches in this process (default ${DEFAULT_FETCH_CONCURRENCY})`,
+  '  --qps N             API calls per second shared by all workers (env CDN_API_QPS, default 10)',
+  '  --log-level LEVEL   (env LOG_LEVEL)',
+  ...OPS_FLAGS_HELP,
+  '',
+  'Exit with --once: 0 every chunk done, 1 some chunk failed (listed), 2 bad input, 3 a service is unavailable,',
+  '130 interrupted. Without --once it runs until SIGINT/SIGTERM, then exits 0.',
+].join('\n');
+
+export const syncCommand: Command = {
+  name: 'sync',
+  summary: 'keep the archive current: scheduled incremental passes with a late-data lookback',
+  help: HELP,
+  async run(argv, ctx) {
+    const args = parseCommandArgs(argv, {
+      domains: { type: 'string' },
+      'all-domains': { type: 'boolean' },
+      since: { type: 'string' },
+      once: { type: 'boolean' },
+      every: { type: 'string' },
+      lookback: { type: 'string' },
+      concurrency: { type: 'string' },
+      qps: { type: 'string' },
+      'log-level': { type: 'string' },
+      ...OPS_FLAG_OPTIONS,
+    });
+    // Everything is validated before the first connection: bad input exits 2 having touched nothing.
+    const domainsFlag = stringFlag(args, 'domains');
+    const allDomains = booleanFlag(args, 'all-domains');
+    if (allDomains && domainsFlag !== undefined) throw new InvalidArgumentError('give either --domains or --all-domains, not both', '--all-domains');
+    if (!allDomains && (domainsFlag === undefined || domainsFlag.trim() === '')) throw new InvalidArgumentError('is required (or --all-domains)', '--domains');
+    const selection: SyncSelection = allDomains ? { kind: 'all-domains' } : { kind: 'domains', domains: parseDomains(domainsFlag!) };
+    const sinceFlag = stringFlag(args, 'since');
+    const since = sinceFlag === undefined ? undefined : parseInstant(sinceFlag, '--since');
+    const once = booleanFlag(args, 'once');
+    const everyFlag = stringFlag(args, 'every');
+    if (once && everyFlag !== undefined) throw new InvalidArgumentError('cannot be combined with --once', '--every');
+    const everyMs = everyFlag === undefined ? DEFAULT_EVERY_MS : parseDuration(everyFlag, '--every', MIN_EVERY_MS, MAX_EVERY_MS);
+    const lookbackFlag = stringFlag(args, 'lookback');
+    const lookbackMs = lookbackFlag === undefined ? defaultLookbackMs() : parseDuration(lookbackFlag, '--lookback', 0, MAX_LOOKBACK_MS);
+    const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
+    const ops = parseOpsFlags(args.values);
+    const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') });
+    if (since !== undefined && since > Date.now()) throw new InvalidArgumentError(`${sinceFlag} is in the future`, '--since');
+    const logger = createLogger({ level: config.logLevel });
+    const metrics = new CdnEtlMetrics({ onSourceError: (source, err) => logger.debug({ source, err: (err as Error).message }, 'metrics source failed') });
+    const api = createApiClient(config, requireCredentials(config), { onCall: (e) => metrics.recordApiCall(e) });
+
+    let loader: TrafficLoader | undefined;
+    let opsServer: RunningOpsServer | undefined;
+    const watermarkRedis = ops.port !== undefined ? await openRedis(config.redisUrl, { role: 'producer', name: 'cdn-etl-sync-watermarks' }) : undefined;
+    try {
+      // Same rule as `worker`: a port given and taken is refused; only the default port may be skipped.
+      opsServer = await startOpsServerFromFlags(ops, {
+        config,
+        queueNames: [FETCH_QUEUE, LOAD_QUEUE, SYNC_QUEUE],
+        watermarks: () => readWatermarks(watermarkRedis!, config.redisPrefix),
+        metrics,
+        logger,
+      });
+      loader = await TrafficLoader.create({ questdbHttp: config.questdbHttp, logger, onBatch: (e) => metrics.recordLoadFlush(e) });
+      const service = await startSyncService({
+        redisUrl: config.redisUrl,
+        prefix: config.redisPrefix,
+        qps: config.apiQps,
+        api,
+        sink: loader,
+        selection,
+        since,
+        lookbackMs,
+        everyMs,
+        once,
+        fetchConcurrency: concurrency,
+        logger,
+        onPass: once ? undefined : (report) => ctx.stdout.write(formatPassReport(report)),
+      });
+      const detachMetrics = attachWorkerMetrics(metrics, service.workers);
+      const stop = (): void => void service.close();
+      ctx.signal.addEventListener('abort', stop, { once: true });
+      try {
+        if (service.oncePass) {
+          const report = await service.oncePass;
+          ctx.stdout.write(formatPassReport(report));
+          return report.state === 'interrupted' ? EXIT_INTERRUPTED : report.state === 'failed' ? EXIT_FAILED : EXIT_OK;
+        }
+        logger.info({ every: formatDuration(everyMs), lookback: formatDuration(lookbackMs), selection: selection.kind }, 'sync started');
+        await new Promise<void>((resolve) => {
+          if (ctx.signal.aborted) resolve();
+          else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        logger.info('sync stopping: finishing the pass and chunks in flight');
+        return EXIT_OK;
+      } finally {
+        ctx.signal.removeEventListener('abort', stop);
+        await service.close();
+        detachMetrics();
+        logger.info('sync stopped');
+      }
+    } finally {
+      await loader?.close();
+      await api.close();
+      await opsServer?.close();
+      await closeRedis(watermarkRedis);
+    }
+  },
+};

@@ -1,0 +1,120 @@
+/**
+ * Several syncs on one installation (Redis prefix) at once, each with its own connections and workers as separate
+ * processes would have: the shared job scheduler gives one pass per period, passes never overlap, and no chunk is
+ * fetched twice; concurrent `--once` passes are serialised.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { sleep } from '../../src/pipeline/redis-pacer.js';
+import type { RunningSimulator } from '../../src/sim/simulator.js';
+import { syncKeys } from '../../src/sync/sync-keys.js';
+import type { SyncPassReport } from '../../src/sync/sync-pass.js';
+import { applySince } from '../../src/sync/sync-service.js';
+import { cleanPrefix, migrate, readRows, REDIS_URL, startTestSimulator, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';
+import { HOUR, MIN, startTestSync, watermarksOf } from '../helpers/sync-fixture.js';
+
+interface Timed {
+  readonly report: SyncPassReport;
+  readonly endedAt: number;
+  readonly by: string;
+}
+
+async function passIds(prefix: string): Promise<string[]> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    return await redis.zrange(syncKeys(prefix).passes, 0, -1);
+  } finally {
+    await redis.quit();
+  }
+}
+
+function expectNoOverlap(passes: readonly Timed[]): void {
+  const sorted = [...passes].sort((a, b) => a.report.plannedAt - b.report.plannedAt);
+  for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.report.plannedAt).toBeGreaterThanOrEqual(sorted[i - 1]!.endedAt);
+}
+
+describe('sync across processes', () => {
+  const prefixes: string[] = [];
+  const sims: RunningSimulator[] = [];
+  beforeAll(migrate);
+  afterEach(async () => {
+    await Promise.all(sims.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => {
+    for (const p of prefixes) await cleanPrefix(p);
+  });
+
+  it('two scheduled syncs at once give one pass per period, never overlapping, and no duplicate calls', async () => {
+    const domains = uniqueDomains(2);
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const sim = await startTestSimulator(domains, { qps: 40 });
+    sims.push(sim);
+    const h = { sim, prefix, selection: { kind: 'domains', domains } as const, now: Date.now };
+    const passes: Timed[] = [];
+    const everyMs = 2_000;
+    const since = Math.floor((Date.now() - HOUR) / MIN) * MIN;
+    const started = Date.now();
+    const a = await startTestSync(h, { everyMs, since, onPass: (report) => passes.push({ report, endedAt: Date.now(), by: 'a' }) });
+    const b = await startTestSync(h, { everyMs, since, onPass: (report) => passes.push({ report, endedAt: Date.now(), by: 'b' }) });
+    await sleep(9_000);
+    await Promise.all([a.close(), b.close()]);
+    const elapsed = Date.now() - started;
+
+    // One pass per period at most (a duplicated schedule would give about twice as many), and the schedule ran.
+    expect(passes.length).toBeGreaterThanOrEqual(3);
+    expect(passes.length).toBeLessThanOrEqual(Math.floor(elapsed / everyMs) + 1);
+    expect((await passIds(prefix)).sort()).toEqual(passes.map((p) => p.report.id).sort());
+    expectNoOverlap(passes);
+    for (const p of passes) expect(p.report.state).toBe('done');
+    // Every call served one chunk of one pass: the two processes never fetched the same chunk twice.
+    const chunks = passes.reduce((n, p) => n + p.report.summary.total, 0);
+    const calls = passes.reduce((n, p) => n + p.report.summary.calls, 0);
+    expect(calls).toBe(chunks);
+    expect(sim.stats().calls).toBe(calls);
+    expect(sim.stats().throttled).toBe(0);
+    // Nothing was loaded twice either: one row per domain and minute.
+    const rows = await readRows(domains);
+    expect(new Set(rows.map((r) => `${r.domain}|${r.ts}`)).size).toBe(rows.length);
+    const newestEnd = Math.floor((Date.now() - 5 * MIN) / MIN) * MIN;
+    expect(rows.length).toBeGreaterThanOrEqual(2 * ((newestEnd - MIN - since) / MIN));
+  }, 60_000);
+
+  it('concurrent --once passes are serialised, and the later one continues from the earlier one\'s watermark', async () => {
+    const domains = uniqueDomains(1);
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const sim = await startTestSimulator(domains, { qps: 40, latencyMs: 100 });
+    sims.push(sim);
+    const h = { sim, prefix, selection: { kind: 'domains', domains } as const, now: Date.now };
+    const since = Math.floor((Date.now() - 3 * HOUR) / HOUR) * HOUR;
+    const redis = new Redis(REDIS_URL);
+    try {
+      await applySince(redis, prefix, domains, since, Date.now());
+    } finally {
+      await redis.quit();
+    }
+    const runs = await Promise.all(
+      ['a', 'b', 'c'].map(async (by) => {
+        const sync = await startTestSync(h, { once: true });
+        try {
+          const report = await sync.oncePass!;
+          return { report, endedAt: Date.now(), by };
+        } finally {
+          await sync.close();
+        }
+      }),
+    );
+    expectNoOverlap(runs);
+    for (const r of runs) expect(r.report.state).toBe('done');
+    const sorted = [...runs].sort((x, y) => x.report.plannedAt - y.report.plannedAt);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.report.watermarks[0]!.before).toBe(sorted[i - 1]!.report.watermarks[0]!.after);
+    const wm = (await watermarksOf(prefix, domains)).get(domains[0]!)!;
+    expect(wm.watermark).toBe(sorted[sorted.length - 1]!.report.watermarks[0]!.after);
+    expect(wm.floor).toBe(since);
+    expect(sorted[0]!.report.watermarks[0]!.before).toBe(since);
+    // The first pass fetches whole hours from `since` up to the newest published minute: one chunk per hour.
+    const newestEnd = Math.floor((sorted[0]!.report.plannedAt - 5 * MIN) / MIN) * MIN;
+    expect(sorted[0]!.report.summary.total).toBe(Math.ceil((newestEnd - since) / HOUR));
+  }, 60_000);
+});
