@@ -18,6 +18,19 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        // Issue 8: breaks things on purpose (private Redis/QuestDB restarted, workers SIGKILLed, hostile answers
+        // and input) and checks the archive exactly afterwards. Real servers, real CLI processes.
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          globalSetup: ['test/helpers/global-setup.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 180_000,
+          // The hostile-answer cases mostly wait out retry backoffs: run them side by side.
+          maxConcurrency: 16,
+        },
+      },
     ],
     // Two cores on CI: a modest number of files at once.
     maxWorkers: 2,
