@@ -83,6 +83,8 @@ export const gapsCommand: Command = {
 
     const pg = new QuestDbPg({ url: config.questdbPg });
     try {
+      // Rows already accepted into QuestDB's WAL but not yet applied are not gaps: let them land first.
+      await waitUntilVisible(config.questdbHttp, 'cdn_src_traffic');
       const basis = intervalS === undefined ? 'slots of any resolution, on the 60 s grid' : `${intervalS} s slots only`;
       const found = await listGaps(ctx, pg, domains, from, to, intervalS, gridS, `missing in ${formatRange(from, to)} (${basis}):`);
       if (!api) return EXIT_OK;
