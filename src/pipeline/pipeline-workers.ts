@@ -3,12 +3,12 @@
  * library callers (sync) with their own CdnApi and row sink. Credentials stay inside the CdnApi the caller
  * built: nothing here puts them in Redis or job data.
  */
-import { Queue, Worker } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CdnApi } from '../aliyun/api-types.js';
 import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
 import { silentLogger, type Logger } from '../ops/logger.js';
-import { BackfillStore } from './backfill-store.js';
+import { BackfillStore, ENDED_STATES } from './backfill-store.js';
 import { DEFAULT_MARGIN_MS } from '../plan/plan-backfill.js';
 import { createFetchProcessor } from './fetch-stage.js';
 import { LoadBatcher, type LoadBatcherOptions, type RowSink } from './load-batcher.js';
@@ -39,6 +39,8 @@ export interface PipelineWorkersOptions {
   /** Job lock; a killed worker's jobs return to the queue within about lockDuration + stalledInterval. */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+  /** How often a job may stall (its worker died) before BullMQ fails it; default 5. */
+  readonly maxStalledCount?: number;
   /** Pacer guard per second, ms (see redis-pacer.ts). */
   readonly guardMs?: number;
   readonly batch?: LoadBatcherOptions;
@@ -65,7 +67,7 @@ export async function startPipelineWorkers(options: PipelineWorkersOptions): Pro
   const store = new BackfillStore(redis, options.prefix);
   const fetchQueue = new Queue<FetchJobData>(FETCH_QUEUE, { connection: redis, prefix: options.prefix });
   const loadQueue = new Queue<LoadJobData>(LOAD_QUEUE, { connection: redis, prefix: options.prefix });
-  const common = { connection: redis, prefix: options.prefix, lockDuration, stalledInterval, maxStalledCount: 5 };
+  const common = { connection: redis, prefix: options.prefix, lockDuration, stalledInterval, maxStalledCount: options.maxStalledCount ?? 5 };
   let fetchWorker: Worker<FetchJobData> | undefined;
   let loadWorker: Worker<LoadJobData> | undefined;
   let batcher: LoadBatcher | undefined;
@@ -93,6 +95,23 @@ export async function startPipelineWorkers(options: PipelineWorkersOptions): Pro
     });
     fetchWorker.on('error', (err) => logger.error({ err: err.message }, 'fetch worker error'));
   }
+
+  // BullMQ can fail a job without our processor deciding it (too many stalls, maxStartedAttempts, the load
+  // stage's last attempt): record that on the chunk, or its backfill would wait for it forever.
+  const recordJobFailure = (job: Job<FetchJobData | LoadJobData> | undefined, err: Error): void => {
+    if (!job) return;
+    void (async () => {
+      if (!(await job.isFailed())) return;
+      const { backfillId, chunk } = job.data;
+      const state = await store.chunkState(backfillId, chunk.id);
+      if (state === undefined || ENDED_STATES.includes(state)) return;
+      const code = /stalled/i.test(err.message) ? 'Job.Stalled' : 'Job.Failed';
+      await store.recordOutcome(backfillId, chunk.id, 'failed', code, err.message, now());
+      logger.warn({ chunk: chunk.id, code, err: err.message, queue: job.queueName }, 'chunk failed outside its processor');
+    })().catch((e: unknown) => logger.error({ err: (e as Error).message }, 'could not record a failed job'));
+  };
+  fetchWorker?.on('failed', recordJobFailure);
+  loadWorker?.on('failed', recordJobFailure);
 
   let closing: Promise<void> | undefined;
   return {
