@@ -5,8 +5,9 @@
  * the CLI (defaults: the local services), a fresh Redis prefix and fresh domain names; cleans its prefix.
  *
  * Knobs (environment): SOAK_DOMAINS (default 32) x SOAK_HOURS (default 160) one-hour chunks; SOAK_QPS (default
- * 50: the simulator's quota and CDN_API_QPS); SOAK_WORKERS (default 4). Exit 0 when every row is exact and the
- * quota held, 1 otherwise. Prints a Markdown report.
+ * 50: the simulator's quota and CDN_API_QPS); SOAK_WORKERS (default 4); SOAK_GUARD_MS (default 100: the pacing's
+ * jitter budget, `worker --pace-guard-ms`). Exit 0 when every row is exact and the
+ * per-second quota held, 1 otherwise. Prints a Markdown report.
  */
 import { loadConfig } from '../src/config.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../src/sim/simulator.js';
@@ -43,6 +44,9 @@ async function main(): Promise<number> {
   const hours = intEnv('SOAK_HOURS', 160);
   const qps = intEnv('SOAK_QPS', 50);
   const workersN = intEnv('SOAK_WORKERS', 4);
+  // Four workers, the simulator, Redis and QuestDB share 2 cores here: event loops lag past the default 50 ms
+  // guard, so the soak paces with a wider one (as the multi-process quota test does).
+  const guardMs = intEnv('SOAK_GUARD_MS', 100);
   const domains = reliabilityDomains(domainsN);
   const prefix = reliabilityPrefix();
   const faults = { throttleRate: 0.05, serverErrorRate: 0.02, resetRate: 0.01, truncateRate: 0.01, stallRate: 0.002, stallMs: 20_000 };
@@ -68,7 +72,7 @@ async function main(): Promise<number> {
     const id = backfillIdOf(detached.stdout);
     const total = domainsN * hours;
     process.stderr.write(`soak: ${id}, ${total} chunks, ${workersN} workers, qps ${qps}, faults ${JSON.stringify(faults)}\n`);
-    for (let i = 0; i < workersN; i++) workers.push(spawnCli(['worker'], env));
+    for (let i = 0; i < workersN; i++) workers.push(spawnCli(['worker', '--pace-guard-ms', String(guardMs), '--http-port', '0'], env));
     const rss = sampleRss(workers.map((w) => w.pid!), 2_000);
     const progress: Array<[number, number]> = [];
     const summary = await pollSummary(
@@ -130,7 +134,12 @@ async function main(): Promise<number> {
     }
     out.push('');
     process.stdout.write(`${out.join('\n')}\n`);
-    const ok = summary.state === 'done' && wrong === 0 && dups === 0 && rows.length === total * 60 && quotaRefusals === 0 && stats.maxCallsInAnySecond <= qps;
+    // The verdict holds the quota as the API enforces it (per calendar second: no refusal, no second over qps).
+    // The sliding-window peak is printed, not judged: on 2 saturated cores the simulator stamps arrivals when its
+    // own event loop gets to them, late and bunched, so that figure measures the host as much as the pacing
+    // (docs/RELIABILITY.md, finding 4).
+    const calendarPeak = Math.max(0, ...stats.perCalendarSecond.values());
+    const ok = summary.state === 'done' && wrong === 0 && dups === 0 && rows.length === total * 60 && quotaRefusals === 0 && calendarPeak <= qps;
     process.stderr.write(ok ? 'soak: OK\n' : 'soak: FAILED (see the table)\n');
     return ok ? 0 : 1;
   } finally {
