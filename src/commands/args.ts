@@ -1,6 +1,8 @@
 /** Thin wrapper over node:util parseArgs that turns its errors into InvalidArgumentError. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InvalidArgumentError } from '../errors.js';
+import { parseDomains } from '../plan/parse-domains.js';
+import { parseRange, type TimeRange } from '../plan/parse-range.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -43,4 +45,27 @@ export function intFlag(args: ParsedArgs, name: string, fallback: number, min: n
     throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`, `--${name}`);
   }
   return n;
+}
+
+/** The flags of a command that works on some domains over a time range (backfill, gaps, report). */
+export const DOMAIN_RANGE_OPTIONS = {
+  domains: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+} as const satisfies Options;
+
+/** Help lines for {@link DOMAIN_RANGE_OPTIONS}, aligned like the rest of each command's options. */
+export const DOMAIN_RANGE_HELP = [
+  '  --domains LIST        comma-separated domain names',
+  '  --from ISO, --to ISO  UTC instants: 2026-11-01T00:00:00Z, 2026-11-01T00:00Z or 2026-11-01',
+] as const;
+
+/** The required --domains list, validated. */
+export function domainsFlag(args: ParsedArgs): string[] {
+  return parseDomains(requiredFlag(args, 'domains'));
+}
+
+/** The required --from/--to range, validated against `now`. */
+export function rangeFlags(args: ParsedArgs, now: number): TimeRange {
+  return parseRange(requiredFlag(args, 'from'), requiredFlag(args, 'to'), now);
 }

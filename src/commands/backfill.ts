@@ -14,8 +14,7 @@ import { PipelineClient } from '../pipeline/pipeline-client.js';
 import { createApiClient, startPipelineRuntime } from '../pipeline/pipeline-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../pipeline/redis-pacer.js';
-import { parseDomains, parseRange } from '../plan/plan-backfill.js';
-import { booleanFlag, intFlag, parseCommandArgs, requiredFlag, stringFlag } from './args.js';
+import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag } from './args.js';
 import { EXIT_FAILED, EXIT_OK, type Command, type CommandContext } from './command.js';
 import { describeRange, formatFailures } from './status.js';
 
@@ -30,8 +29,7 @@ const HELP = [
   'that held provisional (still revised) slots. Parts of the range beyond the API horizon are reported.',
   '',
   'Options:',
-  '  --domains LIST        comma-separated domain names',
-  '  --from ISO, --to ISO  UTC instants: 2026-11-01T00:00:00Z, 2026-11-01T00:00Z or 2026-11-01',
+  ...DOMAIN_RANGE_HELP,
   '  --detach              only enqueue (workers started with `cdn-etl worker` do the work); prints the id',
   `  --concurrency N       concurrent fetches in this process (default ${DEFAULT_FETCH_CONCURRENCY})`,
   '  --refetch             call the API even for chunks finished earlier',
@@ -50,9 +48,7 @@ export const backfillCommand: Command = {
   help: HELP,
   async run(argv, ctx) {
     const args = parseCommandArgs(argv, {
-      domains: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
+      ...DOMAIN_RANGE_OPTIONS,
       detach: { type: 'boolean' },
       concurrency: { type: 'string' },
       refetch: { type: 'boolean' },
@@ -70,8 +66,8 @@ export const backfillCommand: Command = {
         if (stringFlag(args, flag) !== undefined) throw new InvalidArgumentError('cannot be combined with --retry-failed (the backfill has its own)', `--${flag}`);
       }
     } else {
-      const domains = parseDomains(requiredFlag(args, 'domains'));
-      const { from, to } = parseRange(requiredFlag(args, 'from'), requiredFlag(args, 'to'), Date.now());
+      const domains = domainsFlag(args);
+      const { from, to } = rangeFlags(args, Date.now());
       request = { domains, from, to };
     }
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);

@@ -12,14 +12,13 @@ import { waitForBackfill } from '../pipeline/backfill-runner.js';
 import { PipelineClient } from '../pipeline/pipeline-client.js';
 import { createApiClient, startPipelineRuntime } from '../pipeline/pipeline-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
-import { parseDomains, parseRange } from '../plan/plan-backfill.js';
 import { QuestDbPg } from '../store/questdb-pg.js';
 import { waitUntilVisible } from '../store/wal-visibility.js';
 import type { GapRange } from '../sync/find-gaps.js';
 import { findDomainGaps } from '../sync/gaps-reader.js';
 import { planRepair } from '../sync/repair-plan.js';
 import { describeUnavailable, formatGaps, formatRange } from '../sync/sync-report.js';
-import { booleanFlag, intFlag, parseCommandArgs, requiredFlag, stringFlag } from './args.js';
+import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag } from './args.js';
 import { EXIT_FAILED, EXIT_OK, type Command, type CommandContext } from './command.js';
 import { formatFailures } from './status.js';
 
@@ -39,8 +38,7 @@ const HELP = [
   'named. Afterwards the gaps are listed again.',
   '',
   'Options:',
-  '  --domains LIST        comma-separated domain names',
-  '  --from ISO, --to ISO  UTC instants: 2026-11-01T00:00:00Z, 2026-11-01T00:00Z or 2026-11-01',
+  ...DOMAIN_RANGE_HELP,
   '  --interval any|N      which slots count (default any)',
   '  --repair              backfill the missing ranges the API still has (needs API credentials)',
   `  --concurrency N       concurrent fetches when repairing (default ${DEFAULT_FETCH_CONCURRENCY})`,
@@ -57,9 +55,7 @@ export const gapsCommand: Command = {
   help: HELP,
   async run(argv, ctx) {
     const args = parseCommandArgs(argv, {
-      domains: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
+      ...DOMAIN_RANGE_OPTIONS,
       interval: { type: 'string' },
       repair: { type: 'boolean' },
       concurrency: { type: 'string' },
@@ -67,8 +63,8 @@ export const gapsCommand: Command = {
       'questdb-pg': { type: 'string' },
       'log-level': { type: 'string' },
     });
-    const domains = parseDomains(requiredFlag(args, 'domains'));
-    const { from, to } = parseRange(requiredFlag(args, 'from'), requiredFlag(args, 'to'), Date.now());
+    const domains = domainsFlag(args);
+    const { from, to } = rangeFlags(args, Date.now());
     const intervalFlag = stringFlag(args, 'interval') ?? 'any';
     if (intervalFlag !== 'any' && !(INTERVALS as readonly string[]).includes(intervalFlag)) {
       throw new InvalidArgumentError(`must be any, 60, 300 or 3600, got ${JSON.stringify(intervalFlag)}`, '--interval');

@@ -7,14 +7,12 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../config.js';
 import { InvalidArgumentError } from '../errors.js';
-import { parseDomains } from '../plan/parse-domains.js';
-import { parseRange } from '../plan/parse-range.js';
 import { alignRange, buildReportModel, chooseBucket } from '../report/coverage-map.js';
 import { renderReportHtml } from '../report/render-html.js';
 import { renderReportText } from '../report/render-text.js';
 import { MAX_REPORT_DOMAINS, queryReportRows } from '../report/report-query.js';
 import { QuestDbPg } from '../store/questdb-pg.js';
-import { parseCommandArgs, requiredFlag, stringFlag } from './args.js';
+import { DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, parseCommandArgs, rangeFlags, requiredFlag, stringFlag } from './args.js';
 import { EXIT_OK, type Command } from './command.js';
 
 /** Widest range a report accepts: ten years of daily cells is still a readable page. */
@@ -29,8 +27,7 @@ const HELP = [
   'resolution. Prints the same summary as text. The range is widened to whole hours or days.',
   '',
   'Options:',
-  '  --domains LIST        comma-separated domain names',
-  '  --from ISO, --to ISO  UTC instants: 2026-11-01T00:00:00Z, 2026-11-01T00:00Z or 2026-11-01',
+  ...DOMAIN_RANGE_HELP,
   '  --out FILE            the HTML file to write (replaced if it exists)',
   '  --questdb-pg URL      QuestDB PG wire (env QUESTDB_PG, default postgres://admin:quest@127.0.0.1:8812/qdb)',
   '',
@@ -43,15 +40,13 @@ export const reportCommand: Command = {
   help: HELP,
   async run(argv, ctx) {
     const args = parseCommandArgs(argv, {
-      domains: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
+      ...DOMAIN_RANGE_OPTIONS,
       out: { type: 'string' },
       'questdb-pg': { type: 'string' },
     });
-    const domains = parseDomains(requiredFlag(args, 'domains'));
+    const domains = domainsFlag(args);
     if (domains.length > MAX_REPORT_DOMAINS) throw new InvalidArgumentError(`at most ${MAX_REPORT_DOMAINS} domains per report`, '--domains');
-    const requested = parseRange(requiredFlag(args, 'from'), requiredFlag(args, 'to'), Date.now());
+    const requested = rangeFlags(args, Date.now());
     if (requested.to - requested.from > MAX_RANGE_MS) throw new InvalidArgumentError('the range may span at most 3660 days', '--to');
     const out = resolve(requiredFlag(args, 'out'));
     if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new InvalidArgumentError(`the folder of ${out} does not exist`, '--out');

@@ -10,6 +10,9 @@ import { createLogger, type Logger } from '../../src/ops/logger.js';
 export class Forwarder {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
+  bytesIn = 0;
+  /** Called with the running byte count as client data arrives. */
+  onData: ((bytesIn: number) => void) | undefined;
 
   constructor(
     readonly port: number,
@@ -28,6 +31,10 @@ export class Forwarder {
       };
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
+      client.on('data', (chunk: Buffer) => {
+        this.bytesIn += chunk.length;
+        this.onData?.(this.bytesIn);
+      });
       client.pipe(upstream);
       upstream.pipe(client);
     });

@@ -7,12 +7,20 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { main } from '../../src/cli.js';
+import type { Chunk } from '../../src/model.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { DEMO_CREDENTIALS, startSimulator, type RunningSimulator, type SimulatorOptions, type SimulatorStats } from '../../src/sim/simulator.js';
 import { runMigrations } from '../../src/store/migrations-runner.js';
 import { execSql } from '../../src/store/questdb-http.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
+import type { StoredRow } from './expected-rows.js';
+import { requireBuild } from './require-build.js';
+
+export { expectedRows, type StoredRow } from './expected-rows.js';
+export { requireBuild } from './require-build.js';
+export { DAY, HOUR, hoursRange } from './time-ranges.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 export const QUESTDB_HTTP = 'http://127.0.0.1:9000';
@@ -93,12 +101,6 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
   });
 }
 
-export interface StoredRow {
-  readonly ts: number;
-  readonly domain: string;
-  readonly intervalS: number;
-  readonly bits: number;
-}
 
 /** Every row of these domains, sorted by domain, interval, ts, once all committed writes are visible. */
 export async function readRows(domains: readonly string[]): Promise<StoredRow[]> {
@@ -111,14 +113,24 @@ export async function readRows(domains: readonly string[]): Promise<StoredRow[]>
   return result.dataset.map((r) => ({ ts: Date.parse(String(r[0])), domain: String(r[1]), intervalS: Number(r[2]), bits: Number(r[3]) }));
 }
 
-/** Removes the queues and every bookkeeping key of a test prefix. */
-export async function cleanPrefix(prefix: string): Promise<void> {
+/** Runs `fn` with a PipelineClient on `prefix`, closed afterwards. */
+export async function withPipelineClient<T>(prefix: string, fn: (client: PipelineClient) => Promise<T>): Promise<T> {
   const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix });
   try {
-    await client.obliterate();
+    return await fn(client);
   } finally {
     await client.close();
   }
+}
+
+/** The chunks of backfill `id` that ended with rows loaded or empty. */
+export function endedChunks(prefix: string, id: string): Promise<Chunk[]> {
+  return withPipelineClient(prefix, (client) => client.store.chunksIn(id, ['loaded', 'empty']));
+}
+
+/** Removes the queues and every bookkeeping key of a test prefix. */
+export async function cleanPrefix(prefix: string): Promise<void> {
+  await withPipelineClient(prefix, (client) => client.obliterate());
   const redis = new Redis(REDIS_URL);
   try {
     let cursor = '0';
@@ -168,5 +180,51 @@ export async function startSimProcess(domains: readonly string[], options: Omit<
       child.stdin!.end('close\n');
       await exitOf(child);
     },
+  };
+}
+
+/** What {@link useTestScope} hands a describe block. */
+export interface TestScope {
+  /** A Redis prefix no other test uses; it and every key under it are removed after the block's last test. */
+  prefix(): string;
+  /** A simulator in this process serving `domains`; closed after the test that started it. */
+  simulator(domains: readonly string[], options?: Omit<SimulatorOptions, 'domains'>): Promise<RunningSimulator>;
+  /** Closes `resource` (a simulator started some other way, say) after the current test; returns it. */
+  closeAfterTest<T extends { close(): Promise<void> }>(resource: T): T;
+}
+
+/**
+ * Registers the set-up every pipeline test block repeats: migrations before the first test (after checking the
+ * compiled CLI exists when `needsBuild`), simulators closed after each test, prefixes cleaned after the last.
+ * Call it first inside `describe`, so the block's own after-hooks (which run before earlier ones) stop its
+ * processes while the simulators still answer.
+ */
+export function useTestScope(options: { readonly needsBuild?: boolean } = {}): TestScope {
+  const prefixes: string[] = [];
+  const open: Array<{ close(): Promise<void> }> = [];
+  beforeAll(async () => {
+    if (options.needsBuild === true) requireBuild();
+    await migrate();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.close()));
+  });
+  afterAll(async () => {
+    for (const p of prefixes) await cleanPrefix(p);
+  });
+  const closeAfterTest = <T extends { close(): Promise<void> }>(resource: T): T => {
+    open.push(resource);
+    return resource;
+  };
+  return {
+    prefix() {
+      const p = uniquePrefix();
+      prefixes.push(p);
+      return p;
+    },
+    async simulator(domains, simOptions = {}) {
+      return closeAfterTest(await startTestSimulator(domains, simOptions));
+    },
+    closeAfterTest,
   };
 }

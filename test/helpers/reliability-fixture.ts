@@ -15,10 +15,13 @@ import type { Chunk } from '../../src/model.js';
 import type { BackfillSummary } from '../../src/pipeline/backfill-store.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { sleep } from '../../src/pipeline/redis-pacer.js';
-import { finalSlotValue } from '../../src/sim/traffic-model.js';
 import { runMigrations } from '../../src/store/migrations-runner.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
+import { byRowKey, type StoredRow } from './expected-rows.js';
+
+export { expectedRows, type StoredRow } from './expected-rows.js';
+export { DAY, HOUR, hoursRange } from './time-ranges.js';
 
 /** The repository root: the nearest directory above this module holding bin/cdn-etl.js (also when compiled into dist/). */
 export const REPO_ROOT = ((): string => {
@@ -34,8 +37,6 @@ export const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
 export const SHARED_QUESTDB_HTTP = 'http://127.0.0.1:9000';
 export const SHARED_QUESTDB_PG = 'postgres://admin:quest@127.0.0.1:8812/qdb';
 export const TABLE = 'cdn_src_traffic';
-export const HOUR = 3_600_000;
-export const DAY = 24 * HOUR;
 
 export function tag(): string {
   return randomBytes(4).toString('hex');
@@ -51,31 +52,6 @@ export function reliabilityPrefix(): string {
   return `rel-${tag()}`;
 }
 
-/** A whole-hour range of `hours` hours ending `endAgoMs` before now: 1-minute chunks of final values. */
-export function hoursRange(hours: number, endAgoMs: number): { from: string; to: string } {
-  const to = Math.floor((Date.now() - endAgoMs) / HOUR) * HOUR;
-  return { from: new Date(to - hours * HOUR).toISOString(), to: new Date(to).toISOString() };
-}
-
-export interface StoredRow {
-  readonly ts: number;
-  readonly domain: string;
-  readonly intervalS: number;
-  readonly bits: number;
-}
-
-function byKey(a: StoredRow, b: StoredRow): number {
-  return a.domain.localeCompare(b.domain) || a.intervalS - b.intervalS || a.ts - b.ts;
-}
-
-/** Every slot of every chunk, [start, end), with the simulator's final value, sorted like readRows. */
-export function expectedRows(chunks: readonly Chunk[]): StoredRow[] {
-  const rows: StoredRow[] = [];
-  for (const c of chunks) {
-    for (let ts = c.start; ts < c.end; ts += c.intervalS * 1000) rows.push({ ts, domain: c.domain, intervalS: c.intervalS, bits: finalSlotValue(c.domain, c.intervalS, ts) });
-  }
-  return rows.sort(byKey);
-}
 
 /** Every row of these domains once all committed writes are visible; one bound query per domain. */
 export async function readRows(domains: readonly string[], where: { http: string; pg: string } = { http: SHARED_QUESTDB_HTTP, pg: SHARED_QUESTDB_PG }): Promise<StoredRow[]> {
@@ -90,7 +66,7 @@ export async function readRows(domains: readonly string[], where: { http: string
       );
       for (const r of got) rows.push({ ts: Number(r.ts), domain: String(r.domain), intervalS: Number(r.interval_s), bits: Number(r.bits) });
     }
-    return rows.sort(byKey);
+    return rows.sort(byRowKey);
   } finally {
     await db.close();
   }

@@ -12,10 +12,10 @@ import { startSyncService, type RunningSync, type SyncServiceOptions } from '../
 import { WatermarkStore } from '../../src/sync/watermark-store.js';
 import type { DomainWatermark } from '../../src/sync/sync-plan.js';
 import { QUESTDB_HTTP, REDIS_URL, type StoredRow } from './pipeline-fixture.js';
+import { MIN } from './time-ranges.js';
 
-export const MIN = 60_000;
-export const HOUR = 60 * MIN;
-export const DAY = 24 * HOUR;
+export { sortRows } from './expected-rows.js';
+export { DAY, HOUR, MIN } from './time-ranges.js';
 
 export interface SyncHarnessOptions {
   readonly sim: RunningSimulator;
@@ -90,7 +90,3 @@ export function slots(domain: string, intervalS: number, from: number, to: numbe
   return out;
 }
 
-/** Sorted as readRows sorts: domain, interval, ts. */
-export function sortRows(rows: readonly StoredRow[]): StoredRow[] {
-  return [...rows].sort((a, b) => a.domain.localeCompare(b.domain) || a.intervalS - b.intervalS || a.ts - b.ts);
-}

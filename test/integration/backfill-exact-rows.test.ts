@@ -3,32 +3,9 @@
  * Every slot of a multi-domain, multi-tier range arrives exactly once with the simulator's exact value, with
  * and without faults; a second run changes nothing and makes no call for finished chunks.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
-import { finalSlotValue, type RunningSimulator } from '../../src/sim/simulator.js';
-import type { Chunk } from '../../src/model.js';
-import { backfillIdOf, cleanPrefix, cliEnv, migrate, readRows, REDIS_URL, runCli, startTestSimulator, uniqueDomains, uniquePrefix, type StoredRow } from '../helpers/pipeline-fixture.js';
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-/** The rows the chunks must produce: every slot of each chunk with its final value. */
-function expectedRows(chunks: readonly Chunk[]): StoredRow[] {
-  const rows: StoredRow[] = [];
-  for (const c of chunks) {
-    for (let ts = c.start; ts < c.end; ts += c.intervalS * 1000) rows.push({ ts, domain: c.domain, intervalS: c.intervalS, bits: finalSlotValue(c.domain, c.intervalS, ts) });
-  }
-  return rows.sort((a, b) => a.domain.localeCompare(b.domain) || a.intervalS - b.intervalS || a.ts - b.ts);
-}
-
-async function loadedChunks(prefix: string, id: string): Promise<Chunk[]> {
-  const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix });
-  try {
-    return await client.store.chunksIn(id, ['loaded', 'empty']);
-  } finally {
-    await client.close();
-  }
-}
+import { backfillIdOf, cliEnv, DAY, endedChunks, expectedRows, HOUR, readRows, REDIS_URL, runCli, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
 
 /** 8 to 6 days ago: the 5-minute tier up to the 7-day line, the 1-minute tier after it. */
 function multiTierRange(): { from: string; to: string } {
@@ -38,22 +15,12 @@ function multiTierRange(): { from: string; to: string } {
 }
 
 describe('backfill: exact rows end to end', () => {
-  const prefixes: string[] = [];
-  const sims: RunningSimulator[] = [];
-  beforeAll(migrate);
-  afterEach(async () => {
-    await Promise.all(sims.splice(0).map((s) => s.close()));
-  });
-  afterAll(async () => {
-    for (const p of prefixes) await cleanPrefix(p);
-  });
+  const scope = useTestScope();
 
   it('loads every slot of two domains over two tiers exactly once with the exact value, and a second run changes nothing without a call', async () => {
     const domains = uniqueDomains(2);
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    const sim = await startTestSimulator(domains, { qps: 40, latencyMs: 20 });
-    sims.push(sim);
+    const prefix = scope.prefix();
+    const sim = await scope.simulator(domains, { qps: 40, latencyMs: 20 });
     const env = cliEnv(sim, prefix, { CDN_API_QPS: '40' });
     const { from, to } = multiTierRange();
 
@@ -61,7 +28,7 @@ describe('backfill: exact rows end to end', () => {
     expect(first.stderr).not.toMatch(/failed chunks/);
     expect(first.code).toBe(0);
     const id = backfillIdOf(first);
-    const chunks = await loadedChunks(prefix, id);
+    const chunks = await endedChunks(prefix, id);
     expect(new Set(chunks.map((c) => c.intervalS))).toEqual(new Set([60, 300]));
     const expected = expectedRows(chunks);
     const rows = await readRows(domains);
@@ -81,10 +48,8 @@ describe('backfill: exact rows end to end', () => {
 
   it('fetches again, on a second run, exactly the chunks that held provisional slots, and reuses the rest', async () => {
     const domains = uniqueDomains(1);
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    const sim = await startTestSimulator(domains, { qps: 50 });
-    sims.push(sim);
+    const prefix = scope.prefix();
+    const sim = await scope.simulator(domains, { qps: 50 });
     const env = cliEnv(sim, prefix, { CDN_API_QPS: '50' });
     const now = Date.now();
     const from = new Date(Math.floor((now - 3 * HOUR) / HOUR) * HOUR).toISOString();

@@ -4,37 +4,8 @@
  * alone with its API code; a wrong secret fails fast without retries; --retry-failed runs only failed chunks.
  */
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
-import { finalSlotValue, type RunningSimulator } from '../../src/sim/simulator.js';
-import type { Chunk } from '../../src/model.js';
-import { backfillIdOf, cleanPrefix, cliEnv, migrate, readRows, REDIS_URL, runCli, startTestSimulator, uniqueDomains, uniquePrefix, type StoredRow } from '../helpers/pipeline-fixture.js';
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-function expectedRows(chunks: readonly Chunk[]): StoredRow[] {
-  const rows: StoredRow[] = [];
-  for (const c of chunks) {
-    for (let ts = c.start; ts < c.end; ts += c.intervalS * 1000) rows.push({ ts, domain: c.domain, intervalS: c.intervalS, bits: finalSlotValue(c.domain, c.intervalS, ts) });
-  }
-  return rows.sort((a, b) => a.domain.localeCompare(b.domain) || a.intervalS - b.intervalS || a.ts - b.ts);
-}
-
-async function withClient<T>(prefix: string, fn: (client: PipelineClient) => Promise<T>): Promise<T> {
-  const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix });
-  try {
-    return await fn(client);
-  } finally {
-    await client.close();
-  }
-}
-
-/** A whole-hour range of `hours` hours that ended `endAgo` ms ago: 1-minute chunks, final values. */
-function recentRange(hours: number, endAgoMs = 2 * HOUR): { from: string; to: string } {
-  const to = Math.floor((Date.now() - endAgoMs) / HOUR) * HOUR;
-  return { from: new Date(to - hours * HOUR).toISOString(), to: new Date(to).toISOString() };
-}
+import { describe, expect, it } from 'vitest';
+import { backfillIdOf, cliEnv, DAY, endedChunks, expectedRows, HOUR, hoursRange, readRows, REDIS_URL, runCli, uniqueDomains, useTestScope, withPipelineClient } from '../helpers/pipeline-fixture.js';
 
 async function keysUnder(prefix: string): Promise<number> {
   const redis = new Redis(REDIS_URL);
@@ -46,37 +17,23 @@ async function keysUnder(prefix: string): Promise<number> {
 }
 
 describe('backfill: faults and failures', () => {
-  const prefixes: string[] = [];
-  const sims: RunningSimulator[] = [];
-  const newPrefix = (): string => {
-    const p = uniquePrefix();
-    prefixes.push(p);
-    return p;
-  };
-  beforeAll(migrate);
-  afterEach(async () => {
-    await Promise.all(sims.splice(0).map((s) => s.close()));
-  });
-  afterAll(async () => {
-    for (const p of prefixes) await cleanPrefix(p);
-  });
+  const scope = useTestScope();
 
   it('gives the exact rows through throttling storms, 5xx, resets and truncated bodies; throttles use no attempt', async () => {
     const domains = uniqueDomains(2);
-    const prefix = newPrefix();
-    const sim = await startTestSimulator(domains, {
+    const prefix = scope.prefix();
+    const sim = await scope.simulator(domains, {
       qps: 50,
       seed: 7,
       throttle: { retryAfterMs: 20 },
       faults: { throttleRate: 0.5, serverErrorRate: 0.08, resetRate: 0.05, truncateRate: 0.05, serviceBusyRate: 0.03 },
     });
-    sims.push(sim);
-    const { from, to } = recentRange(12, 3 * DAY);
+    const { from, to } = hoursRange(12, 3 * DAY);
     const run = await runCli(['backfill', '--domains', domains.join(','), '--from', from, '--to', to], cliEnv(sim, prefix, { CDN_API_QPS: '50' }));
     expect(run.stdout).not.toMatch(/failed chunks/);
     expect(run.code).toBe(0);
     const id = backfillIdOf(run);
-    const { chunks, summary } = await withClient(prefix, async (c) => ({ chunks: await c.store.chunksIn(id, ['loaded', 'empty']), summary: (await c.store.summary(id))! }));
+    const { chunks, summary } = await withPipelineClient(prefix, async (c) => ({ chunks: await c.store.chunksIn(id, ['loaded', 'empty']), summary: (await c.store.summary(id))! }));
     expect(chunks.length).toBe(24);
     expect(await readRows(domains)).toEqual(expectedRows(chunks));
 
@@ -101,9 +58,8 @@ describe('backfill: faults and failures', () => {
     ['a bad --concurrency', ['--domains', 'a.example.com', '--from', '2026-11-01T00:00:00Z', '--to', '2026-11-02T00:00:00Z', '--concurrency', '0'], '--concurrency'],
     ['a bad --qps', ['--domains', 'a.example.com', '--from', '2026-11-01T00:00:00Z', '--to', '2026-11-02T00:00:00Z', '--qps', 'ten'], '--qps'],
   ])('refuses %s with exit 2 naming it, enqueues nothing and calls nothing', async (_name, args, named) => {
-    const sim = await startTestSimulator(['a.example.com']);
-    sims.push(sim);
-    const prefix = newPrefix();
+    const sim = await scope.simulator(['a.example.com']);
+    const prefix = scope.prefix();
     const run = await runCli(['backfill', ...args], cliEnv(sim, prefix));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(named);
@@ -113,16 +69,15 @@ describe('backfill: faults and failures', () => {
 
   it('fails an unknown domain with InvalidDomain.NotFound while the other domains complete (exit 1)', async () => {
     const [known, unknown] = uniqueDomains(2) as [string, string];
-    const prefix = newPrefix();
-    const sim = await startTestSimulator([known], { qps: 50 });
-    sims.push(sim);
-    const { from, to } = recentRange(3);
+    const prefix = scope.prefix();
+    const sim = await scope.simulator([known], { qps: 50 });
+    const { from, to } = hoursRange(3, 2 * HOUR);
     const run = await runCli(['backfill', '--domains', `${known},${unknown}`, '--from', from, '--to', to], cliEnv(sim, prefix, { CDN_API_QPS: '50' }));
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('failed chunks (3)');
     expect(run.stdout.match(new RegExp(`${unknown.replace(/\./g, '\\.')} \\[.*\\) 60s  InvalidDomain\\.NotFound`, 'g'))?.length).toBe(3);
     const id = backfillIdOf(run);
-    const chunks = await withClient(prefix, (c) => c.store.chunksIn(id, ['loaded', 'empty']));
+    const chunks = await endedChunks(prefix, id);
     expect(chunks.map((c) => c.domain)).toEqual([known, known, known]);
     expect(await readRows([known, unknown])).toEqual(expectedRows(chunks));
     // Permanent: one call per chunk of the unknown domain, no retry.
@@ -131,10 +86,9 @@ describe('backfill: faults and failures', () => {
 
   it('fails fast on a wrong secret with SignatureDoesNotMatch and no retry; --retry-failed with the right one completes', async () => {
     const domains = uniqueDomains(1);
-    const prefix = newPrefix();
-    const sim = await startTestSimulator(domains, { qps: 50 });
-    sims.push(sim);
-    const { from, to } = recentRange(4);
+    const prefix = scope.prefix();
+    const sim = await scope.simulator(domains, { qps: 50 });
+    const { from, to } = hoursRange(4, 2 * HOUR);
     const started = Date.now();
     const wrong = await runCli(['backfill', '--domains', domains[0]!, '--from', from, '--to', to], cliEnv(sim, prefix, { CDN_API_QPS: '50', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'not-the-secret' }));
     expect(wrong.code).toBe(1);
@@ -149,7 +103,7 @@ describe('backfill: faults and failures', () => {
     expect(retry.code).toBe(0);
     expect(retry.stdout).toContain('4/4 chunks done');
     expect(sim.stats().calls).toBe(8);
-    const chunks = await withClient(prefix, (c) => c.store.chunksIn(id, ['loaded']));
+    const chunks = await withPipelineClient(prefix, (c) => c.store.chunksIn(id, ['loaded']));
     expect(chunks.length).toBe(4);
     expect(await readRows(domains)).toEqual(expectedRows(chunks));
     // Nothing failed is left to retry.
@@ -160,17 +114,16 @@ describe('backfill: faults and failures', () => {
 
   it('re-plans a chunk refused with InvalidStartTime.ValueNotSupported at the next coarser tier and loads it exactly', async () => {
     const domains = uniqueDomains(2);
-    const prefix = newPrefix();
+    const prefix = scope.prefix();
     // The API's clock runs 2 h ahead of ours: the 1-minute chunk planned just inside our horizon (1 h margin)
     // is already beyond the API's.
-    const sim = await startTestSimulator(domains, { qps: 50, now: () => Date.now() + 2 * HOUR });
-    sims.push(sim);
+    const sim = await scope.simulator(domains, { qps: 50, now: () => Date.now() + 2 * HOUR });
     const from = Math.ceil((Date.now() - 7 * DAY + HOUR) / HOUR) * HOUR;
     const to = from + 4 * HOUR;
     const run = await runCli(['backfill', '--domains', domains.join(','), '--from', new Date(from).toISOString(), '--to', new Date(to).toISOString()], cliEnv(sim, prefix, { CDN_API_QPS: '50' }));
     expect(run.code).toBe(0);
     const id = backfillIdOf(run);
-    const { chunks, summary } = await withClient(prefix, async (c) => ({ chunks: await c.store.chunksIn(id, ['loaded', 'empty']), summary: (await c.store.summary(id))! }));
+    const { chunks, summary } = await withPipelineClient(prefix, async (c) => ({ chunks: await c.store.chunksIn(id, ['loaded', 'empty']), summary: (await c.store.summary(id))! }));
     expect(summary.counts.replanned).toBe(2);
     expect(sim.stats().errorsByCode['InvalidStartTime.ValueNotSupported']).toBe(2);
     const coarse = chunks.filter((c) => c.intervalS === 300);

@@ -3,25 +3,11 @@
  * with SIGKILL mid-backfill and started again ends with the exact rows; several workers together never make
  * the simulator see more than CDN_API_QPS calls in any second.
  */
-import { existsSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { sleep } from '../../src/pipeline/redis-pacer.js';
-import { finalSlotValue, type RunningSimulator } from '../../src/sim/simulator.js';
-import type { Chunk } from '../../src/model.js';
 import type { BackfillSummary } from '../../src/pipeline/backfill-store.js';
-import { backfillIdOf, cleanPrefix, cliEnv, exitOf, migrate, readRows, REDIS_URL, runCli, spawnCli, startSimProcess, startTestSimulator, type SimProcess, uniqueDomains, uniquePrefix, type StoredRow } from '../helpers/pipeline-fixture.js';
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-function expectedRows(chunks: readonly Chunk[]): StoredRow[] {
-  const rows: StoredRow[] = [];
-  for (const c of chunks) {
-    for (let ts = c.start; ts < c.end; ts += c.intervalS * 1000) rows.push({ ts, domain: c.domain, intervalS: c.intervalS, bits: finalSlotValue(c.domain, c.intervalS, ts) });
-  }
-  return rows.sort((a, b) => a.domain.localeCompare(b.domain) || a.intervalS - b.intervalS || a.ts - b.ts);
-}
+import { backfillIdOf, cliEnv, DAY, endedChunks, exitOf, expectedRows, hoursRange, readRows, REDIS_URL, runCli, spawnCli, startSimProcess, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
 
 /** Polls the bookkeeping until `until` holds (or fails after timeoutMs). */
 async function pollSummary(prefix: string, id: string, until: (s: BackfillSummary) => boolean, timeoutMs: number): Promise<BackfillSummary> {
@@ -39,29 +25,9 @@ async function pollSummary(prefix: string, id: string, until: (s: BackfillSummar
   }
 }
 
-async function endedChunks(prefix: string, id: string): Promise<Chunk[]> {
-  const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix });
-  try {
-    return await client.store.chunksIn(id, ['loaded', 'empty']);
-  } finally {
-    await client.close();
-  }
-}
-
-function hoursRange(hours: number, endAgoMs: number): { from: string; to: string } {
-  const to = Math.floor((Date.now() - endAgoMs) / HOUR) * HOUR;
-  return { from: new Date(to - hours * HOUR).toISOString(), to: new Date(to).toISOString() };
-}
-
 describe('backfill across worker processes', () => {
-  const prefixes: string[] = [];
-  const sims: RunningSimulator[] = [];
-  const simProcesses: SimProcess[] = [];
+  const scope = useTestScope({ needsBuild: true });
   const children: Array<ReturnType<typeof spawnCli>> = [];
-  beforeAll(async () => {
-    if (!existsSync(new URL('../../dist/cli.js', import.meta.url))) throw new Error('run `npm run build` first: these tests spawn the compiled CLI');
-    await migrate();
-  });
   afterEach(async () => {
     for (const c of children.splice(0)) {
       if (c.exitCode === null && c.signalCode === null) {
@@ -69,18 +35,12 @@ describe('backfill across worker processes', () => {
         await exitOf(c);
       }
     }
-    await Promise.all([...sims.splice(0), ...simProcesses.splice(0)].map((s) => s.close()));
-  });
-  afterAll(async () => {
-    for (const p of prefixes) await cleanPrefix(p);
   });
 
   it('ends with the exact rows when a worker is killed with SIGKILL mid-backfill and another is started', async () => {
     const domains = uniqueDomains(3);
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    const sim = await startTestSimulator(domains, { qps: 10, latencyMs: 30 });
-    sims.push(sim);
+    const prefix = scope.prefix();
+    const sim = await scope.simulator(domains, { qps: 10, latencyMs: 30 });
     const env = cliEnv(sim, prefix, { CDN_API_QPS: '8', LOG_LEVEL: 'info' });
     const { from, to } = hoursRange(10, 2 * DAY);
     const detached = await runCli(['backfill', '--detach', '--domains', domains.join(','), '--from', from, '--to', to], env);
@@ -112,11 +72,9 @@ describe('backfill across worker processes', () => {
 
   it('never lets the simulator see more than CDN_API_QPS calls in a second with three worker processes', async () => {
     const domains = uniqueDomains(4);
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
+    const prefix = scope.prefix();
     // The simulator runs in a process of its own: its arrival clock is the measurement.
-    const sim = await startSimProcess(domains, { qps: 10 });
-    simProcesses.push(sim);
+    const sim = scope.closeAfterTest(await startSimProcess(domains, { qps: 10 }));
     const env = cliEnv(sim, prefix, { CDN_API_QPS: '10' });
     const { from, to } = hoursRange(20, 3 * DAY);
     const detached = await runCli(['backfill', '--detach', '--domains', domains.join(','), '--from', from, '--to', to], env);

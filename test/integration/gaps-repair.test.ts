@@ -2,10 +2,9 @@
  * `gaps` and `gaps --repair` through the CLI (in this process): holes made on purpose by loading every slot but
  * some, found as ranges, and refilled exactly from the simulator at the finest resolution it still holds.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningSimulator } from '../../src/sim/simulator.js';
+import { describe, expect, it } from 'vitest';
 import { TrafficLoader } from '../../src/store/traffic-loader.js';
-import { cleanPrefix, cliEnv, migrate, QUESTDB_HTTP, readRows, runCli, startTestSimulator, uniqueDomains, uniquePrefix, type StoredRow } from '../helpers/pipeline-fixture.js';
+import { cliEnv, QUESTDB_HTTP, readRows, runCli, uniqueDomains, useTestScope, type StoredRow } from '../helpers/pipeline-fixture.js';
 import { DAY, HOUR, MIN, slots, sortRows } from '../helpers/sync-fixture.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -23,22 +22,12 @@ async function load(rows: readonly StoredRow[]): Promise<void> {
 }
 
 describe('gaps', () => {
-  const prefixes: string[] = [];
-  const sims: RunningSimulator[] = [];
-  beforeAll(migrate);
-  afterEach(async () => {
-    await Promise.all(sims.splice(0).map((s) => s.close()));
-  });
-  afterAll(async () => {
-    for (const p of prefixes) await cleanPrefix(p);
-  });
+  const scope = useTestScope();
 
   it('finds holes made on purpose as ranges, and --repair fills them exactly at 1-minute and 5-minute resolution', async () => {
     const [recent, old] = uniqueDomains(2) as [string, string];
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    const sim = await startTestSimulator([recent, old], { qps: 40 });
-    sims.push(sim);
+    const prefix = scope.prefix();
+    const sim = await scope.simulator([recent, old], { qps: 40 });
     const env = cliEnv(sim, prefix, { CDN_API_QPS: '40' });
     const h = Math.floor(Date.now() / HOUR) * HOUR;
     // Recent: 1-minute data of two hours that ended an hour ago, three holes (one at the very end).
@@ -90,10 +79,8 @@ describe('gaps', () => {
 
   it('names the holes the API no longer has and makes no call for them', async () => {
     const [gone] = uniqueDomains(1) as [string];
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    const sim = await startTestSimulator([gone], { qps: 40 });
-    sims.push(sim);
+    const prefix = scope.prefix();
+    const sim = await scope.simulator([gone], { qps: 40 });
     const env = cliEnv(sim, prefix);
     const from = Math.floor((Date.now() - 200 * DAY) / HOUR) * HOUR;
     const result = await runCli(['gaps', '--repair', '--domains', gone, '--from', iso(from), '--to', iso(from + HOUR)], env);

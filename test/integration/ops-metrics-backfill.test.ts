@@ -3,15 +3,12 @@
  * backfill against a simulator whose quota is below what the worker asks for: API calls, throttles and rows rise
  * while it runs, and end equal to what the simulator saw and QuestDB holds.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import type { BackfillSummary } from '../../src/pipeline/backfill-store.js';
-import type { RunningSimulator } from '../../src/sim/simulator.js';
 import { freePort, sample, scrape } from '../helpers/ops-fixture.js';
-import { backfillIdOf, cleanPrefix, cliEnv, migrate, readRows, REDIS_URL, runCli, startTestSimulator, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';
+import { backfillIdOf, cliEnv, DAY, HOUR, readRows, REDIS_URL, runCli, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const ACTION = 'DescribeDomainRealTimeSrcTrafficData';
 
 interface Scrape {
@@ -43,25 +40,13 @@ function nonDecreasing(values: readonly number[]): boolean {
 }
 
 describe('metrics during a backfill', () => {
-  const prefixes: string[] = [];
-  const sims: RunningSimulator[] = [];
-  beforeAll(async () => {
-    await migrate();
-  });
-  afterEach(async () => {
-    await Promise.all(sims.splice(0).map((s) => s.close()));
-  });
-  afterAll(async () => {
-    for (const p of prefixes) await cleanPrefix(p);
-  });
+  const scope = useTestScope();
 
   it('shows calls, throttles and rows rising as they happen, ending equal to the simulator and QuestDB', async () => {
     const domains = uniqueDomains(3);
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
+    const prefix = scope.prefix();
     // The account allows 4 calls a second; the worker is told 8: the surplus comes back throttled.
-    const sim = await startTestSimulator(domains, { qps: 4, latencyMs: 20 });
-    sims.push(sim);
+    const sim = await scope.simulator(domains, { qps: 4, latencyMs: 20 });
     const env = cliEnv(sim, prefix, { CDN_API_QPS: '8' });
     const to = Math.floor((Date.now() - 2 * DAY) / HOUR) * HOUR;
     const detached = await runCli(['backfill', '--detach', '--domains', domains.join(','), '--from', new Date(to - 12 * HOUR).toISOString(), '--to', new Date(to).toISOString()], env);

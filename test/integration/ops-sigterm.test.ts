@@ -4,49 +4,17 @@
  * the exact rows and not one call more than there are chunks; a worker's HTTP server closes with it; a second
  * signal exits at once.
  */
-import { existsSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { BackfillSummary } from '../../src/pipeline/backfill-store.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
-import { finalSlotValue, type RunningSimulator } from '../../src/sim/simulator.js';
-import type { Chunk } from '../../src/model.js';
+import type { RunningSimulator } from '../../src/sim/simulator.js';
 import { freePort, pollUntil } from '../helpers/ops-fixture.js';
-import {
-  backfillIdOf,
-  cleanPrefix,
-  cliEnv,
-  exitOf,
-  migrate,
-  readRows,
-  REDIS_URL,
-  runCli,
-  spawnCli,
-  startTestSimulator,
-  uniqueDomains,
-  uniquePrefix,
-  type StoredRow,
-} from '../helpers/pipeline-fixture.js';
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-function expectedRows(chunks: readonly Chunk[]): StoredRow[] {
-  const rows: StoredRow[] = [];
-  for (const c of chunks) {
-    for (let ts = c.start; ts < c.end; ts += c.intervalS * 1000) rows.push({ ts, domain: c.domain, intervalS: c.intervalS, bits: finalSlotValue(c.domain, c.intervalS, ts) });
-  }
-  return rows.sort((a, b) => a.domain.localeCompare(b.domain) || a.intervalS - b.intervalS || a.ts - b.ts);
-}
+import { backfillIdOf, cliEnv, DAY, exitOf, expectedRows, HOUR, readRows, REDIS_URL, runCli, spawnCli, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
 
 describe('graceful stop of real processes', () => {
-  const prefixes: string[] = [];
-  const sims: RunningSimulator[] = [];
+  const scope = useTestScope({ needsBuild: true });
   const children: Array<ReturnType<typeof spawnCli>> = [];
   const clients: PipelineClient[] = [];
-  beforeAll(async () => {
-    if (!existsSync(new URL('../../dist/cli.js', import.meta.url))) throw new Error('run `npm run build` first: these tests spawn the compiled CLI');
-    await migrate();
-  });
   afterEach(async () => {
     for (const c of children.splice(0)) {
       if (c.exitCode === null && c.signalCode === null) {
@@ -55,18 +23,12 @@ describe('graceful stop of real processes', () => {
       }
     }
     await Promise.all(clients.splice(0).map((c) => c.close()));
-    await Promise.all(sims.splice(0).map((s) => s.close()));
-  });
-  afterAll(async () => {
-    for (const p of prefixes) await cleanPrefix(p);
   });
 
   async function setUp(domainCount: number, sim: { qps: number; latencyMs: number }): Promise<{ domains: string[]; prefix: string; sim: RunningSimulator; client: PipelineClient }> {
     const domains = uniqueDomains(domainCount);
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    const running = await startTestSimulator(domains, sim);
-    sims.push(running);
+    const prefix = scope.prefix();
+    const running = await scope.simulator(domains, sim);
     const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix });
     clients.push(client);
     return { domains, prefix, sim: running, client };

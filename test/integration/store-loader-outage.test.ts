@@ -1,72 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/store/migrations-runner.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { TrafficLoader, type LoadBatchEvent, type LoadRow } from '../../src/store/traffic-loader.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
+import { Forwarder, freePort } from '../helpers/ops-fixture.js';
 
 const HTTP = 'http://127.0.0.1:9000';
 const PG = 'postgres://admin:quest@127.0.0.1:8812/qdb';
 const TABLE = 'cdn_src_traffic';
-
-/**
- * A stand-in for QuestDB going away and coming back, without touching the shared server: a TCP
- * forwarder to 127.0.0.1:9000 on its own port that can be started late, or stopped (every open
- * connection cut) and started again.
- */
-class Forwarder {
-  private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
-  bytesIn = 0;
-  /** Called with the running byte count as client data arrives. */
-  onData: ((bytesIn: number) => void) | undefined;
-
-  constructor(readonly port: number) {}
-
-  start(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(9000, '127.0.0.1');
-      this.sockets.add(client).add(upstream);
-      const drop = (): void => {
-        client.destroy();
-        upstream.destroy();
-        this.sockets.delete(client);
-        this.sockets.delete(upstream);
-      };
-      client.on('error', drop).on('close', drop);
-      upstream.on('error', drop).on('close', drop);
-      client.on('data', (chunk: Buffer) => {
-        this.bytesIn += chunk.length;
-        this.onData?.(this.bytesIn);
-      });
-      client.pipe(upstream);
-      upstream.pipe(client);
-    });
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-  }
-
-  /** Cuts every connection mid-flight and stops listening. */
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 function uniqueDomain(label: string): string {
   return `${label}-${randomUUID().slice(0, 8)}.store-test.example.com`;
@@ -118,7 +60,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   }
 
   it('QuestDB down when the first flush starts and back a little later: no row lost', async () => {
-    const forwarder = new Forwarder(await freePort());
+    const forwarder = new Forwarder(await freePort(), 9000);
     forwarders.push(forwarder);
     const events: LoadBatchEvent[] = [];
     // Created while nothing listens: the pinned protocol version means creation needs no server.
@@ -137,7 +79,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   });
 
   it('QuestDB down when a flush of an already working loader starts, back a little later: no row lost', async () => {
-    const forwarder = new Forwarder(await freePort());
+    const forwarder = new Forwarder(await freePort(), 9000);
     forwarders.push(forwarder);
     await forwarder.start();
     const events: LoadBatchEvent[] = [];
@@ -158,7 +100,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   });
 
   it('QuestDB goes away in the middle of a load and comes back: no row lost', async () => {
-    const forwarder = new Forwarder(await freePort());
+    const forwarder = new Forwarder(await freePort(), 9000);
     forwarders.push(forwarder);
     await forwarder.start();
     const events: LoadBatchEvent[] = [];
@@ -183,7 +125,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   });
 
   it('QuestDB never comes back: LoadError naming the batch, its rows and the cause', async () => {
-    const forwarder = new Forwarder(await freePort());
+    const forwarder = new Forwarder(await freePort(), 9000);
     const events: LoadBatchEvent[] = [];
     const loader = await loaderVia(forwarder, events, { deadlineMs: 1_500, batchRows: 700 });
     const err = await loader.load(rowsFor(uniqueDomain('never'), 1_000)).then(
@@ -196,7 +138,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   });
 
   it('a cancelled load stops retrying and says so', async () => {
-    const forwarder = new Forwarder(await freePort());
+    const forwarder = new Forwarder(await freePort(), 9000);
     const events: LoadBatchEvent[] = [];
     const loader = await loaderVia(forwarder, events);
     const controller = new AbortController();

@@ -3,40 +3,22 @@
  * `--all-domains` discovery with offline domains skipped, the scheduled mode serving /metrics with each domain's
  * freshness lag, and bad input refused with exit 2.
  */
-import { createServer } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sleep } from '../../src/pipeline/redis-pacer.js';
-import { startSimulator, type RunningSimulator } from '../../src/sim/simulator.js';
-import { cleanPrefix, cliEnv, migrate, readRows, runCli, startTestSimulator, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';
+import { startSimulator } from '../../src/sim/simulator.js';
+import { freePort } from '../helpers/ops-fixture.js';
+import { cliEnv, readRows, runCli, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
 import { HOUR, MIN, watermarksOf } from '../helpers/sync-fixture.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('sync command', () => {
-  const prefixes: string[] = [];
-  const sims: RunningSimulator[] = [];
-  beforeAll(migrate);
-  afterEach(async () => {
-    await Promise.all(sims.splice(0).map((s) => s.close()));
-  });
-  afterAll(async () => {
-    for (const p of prefixes) await cleanPrefix(p);
-  });
+  const scope = useTestScope();
 
   it('--once runs one pass from --since, prints it, exits 0, and a second --once continues from the watermark', async () => {
     const domains = uniqueDomains(2);
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    const sim = await startTestSimulator(domains, { qps: 40 });
-    sims.push(sim);
+    const prefix = scope.prefix();
+    const sim = await scope.simulator(domains, { qps: 40 });
     const env = cliEnv(sim, prefix, { CDN_API_QPS: '40' });
     const since = Math.floor((Date.now() - 2 * HOUR) / HOUR) * HOUR;
     const first = await runCli(['sync', '--once', '--domains', domains.join(','), '--since', iso(since), '--http-port', '0'], env);
@@ -63,10 +45,8 @@ describe('sync command', () => {
 
   it('--all-domains syncs the online domains from --since and skips and names the others', async () => {
     const [on1, on2, off] = uniqueDomains(3) as [string, string, string];
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    const sim = await startSimulator({ qps: 40, domains: [{ name: on1 }, { name: off, status: 'offline' }, { name: on2 }] });
-    sims.push(sim);
+    const prefix = scope.prefix();
+    const sim = scope.closeAfterTest(await startSimulator({ qps: 40, domains: [{ name: on1 }, { name: off, status: 'offline' }, { name: on2 }] }));
     const env = cliEnv(sim, prefix, { CDN_API_QPS: '40' });
     const since = Math.floor((Date.now() - HOUR) / MIN) * MIN;
     const result = await runCli(['sync', '--once', '--all-domains', '--since', iso(since), '--http-port', '0'], env);
@@ -81,10 +61,8 @@ describe('sync command', () => {
 
   it('scheduled: passes run on the schedule, /metrics shows each domain\'s freshness lag, SIGTERM stops it with exit 0', async () => {
     const domains = uniqueDomains(1);
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    const sim = await startTestSimulator(domains, { qps: 40 });
-    sims.push(sim);
+    const prefix = scope.prefix();
+    const sim = await scope.simulator(domains, { qps: 40 });
     const env = cliEnv(sim, prefix, { CDN_API_QPS: '40' });
     const port = await freePort();
     const since = Math.floor((Date.now() - HOUR) / MIN) * MIN;

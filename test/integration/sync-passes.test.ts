@@ -2,13 +2,13 @@
  * Sync passes end to end in this process: the simulator with a data clock the test drives, real Redis (watermarks,
  * queues, bookkeeping) and real QuestDB. Values are compared exactly with the simulator's traffic model.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Tier } from '../../src/aliyun/tiers.js';
 import { Redis } from 'ioredis';
 import { pipelineKeys } from '../../src/pipeline/pipeline-keys.js';
 import { syncKeys } from '../../src/sync/sync-keys.js';
-import { finalSlotValue, type RunningSimulator } from '../../src/sim/simulator.js';
-import { cleanPrefix, migrate, readRows, REDIS_URL, startTestSimulator, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';
+import { finalSlotValue } from '../../src/sim/simulator.js';
+import { readRows, REDIS_URL, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
 import { DAY, HOUR, MIN, runOncePass, slots, sortRows, watermarksOf } from '../helpers/sync-fixture.js';
 
 /** Small horizons so a sync "down for longer than a tier's horizon" takes a few calls: 6 h of 1-minute data. */
@@ -19,24 +19,14 @@ const SMALL_TIERS: readonly Tier[] = [
 ];
 
 describe('sync passes', () => {
-  const prefixes: string[] = [];
-  const sims: RunningSimulator[] = [];
-  beforeAll(migrate);
-  afterEach(async () => {
-    await Promise.all(sims.splice(0).map((s) => s.close()));
-  });
-  afterAll(async () => {
-    for (const p of prefixes) await cleanPrefix(p);
-  });
+  const scope = useTestScope();
 
   it('two passes 40 minutes apart leave every slot final by the second pass with its final value, not the provisional one first seen', async () => {
     const domains = uniqueDomains(2);
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
+    const prefix = scope.prefix();
     const t0 = Math.floor(Date.now() / HOUR) * HOUR;
     let clock = t0;
-    const sim = await startTestSimulator(domains, { qps: 40, now: () => clock });
-    sims.push(sim);
+    const sim = await scope.simulator(domains, { qps: 40, now: () => clock });
     const h = { sim, prefix, selection: { kind: 'domains', domains } as const, now: () => clock };
 
     const first = await runOncePass(h, { since: t0 - 2 * HOUR });
@@ -74,12 +64,10 @@ describe('sync passes', () => {
   it('a sync stopped for longer than the 1-minute horizon recovers what the 5-minute tier still holds, and says so', async () => {
     const domains = uniqueDomains(1);
     const d = domains[0]!;
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
+    const prefix = scope.prefix();
     const t0 = Math.floor(Date.now() / HOUR) * HOUR;
     let clock = t0;
-    const sim = await startTestSimulator(domains, { qps: 40, now: () => clock, tiers: SMALL_TIERS });
-    sims.push(sim);
+    const sim = await scope.simulator(domains, { qps: 40, now: () => clock, tiers: SMALL_TIERS });
     const h = { sim, prefix, selection: { kind: 'domains', domains } as const, now: () => clock, tiers: SMALL_TIERS, marginMs: 30 * MIN };
 
     const first = await runOncePass(h, { since: t0 - HOUR });

@@ -3,14 +3,13 @@
  * processes would have: the shared job scheduler gives one pass per period, passes never overlap, and no chunk is
  * fetched twice; concurrent `--once` passes are serialised.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { sleep } from '../../src/pipeline/redis-pacer.js';
-import type { RunningSimulator } from '../../src/sim/simulator.js';
 import { syncKeys } from '../../src/sync/sync-keys.js';
 import type { SyncPassReport } from '../../src/sync/sync-pass.js';
 import { applySince } from '../../src/sync/sync-service.js';
-import { cleanPrefix, migrate, readRows, REDIS_URL, startTestSimulator, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';
+import { readRows, REDIS_URL, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
 import { HOUR, MIN, startTestSync, watermarksOf } from '../helpers/sync-fixture.js';
 
 interface Timed {
@@ -34,22 +33,12 @@ function expectNoOverlap(passes: readonly Timed[]): void {
 }
 
 describe('sync across processes', () => {
-  const prefixes: string[] = [];
-  const sims: RunningSimulator[] = [];
-  beforeAll(migrate);
-  afterEach(async () => {
-    await Promise.all(sims.splice(0).map((s) => s.close()));
-  });
-  afterAll(async () => {
-    for (const p of prefixes) await cleanPrefix(p);
-  });
+  const scope = useTestScope();
 
   it('two scheduled syncs at once give one pass per period, never overlapping, and no duplicate calls', async () => {
     const domains = uniqueDomains(2);
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    const sim = await startTestSimulator(domains, { qps: 40 });
-    sims.push(sim);
+    const prefix = scope.prefix();
+    const sim = await scope.simulator(domains, { qps: 40 });
     const h = { sim, prefix, selection: { kind: 'domains', domains } as const, now: Date.now };
     const passes: Timed[] = [];
     const everyMs = 2_000;
@@ -82,10 +71,8 @@ describe('sync across processes', () => {
 
   it('concurrent --once passes are serialised, and the later one continues from the earlier one\'s watermark', async () => {
     const domains = uniqueDomains(1);
-    const prefix = uniquePrefix();
-    prefixes.push(prefix);
-    const sim = await startTestSimulator(domains, { qps: 40, latencyMs: 100 });
-    sims.push(sim);
+    const prefix = scope.prefix();
+    const sim = await scope.simulator(domains, { qps: 40, latencyMs: 100 });
     const h = { sim, prefix, selection: { kind: 'domains', domains } as const, now: Date.now };
     const since = Math.floor((Date.now() - 3 * HOUR) / HOUR) * HOUR;
     const redis = new Redis(REDIS_URL);

@@ -6,7 +6,6 @@
  * every call is accounted for: one success per chunk, one retry per transient fault, one requeue per
  * throttle (which uses no attempt).
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CREDENTIALS, startSimulator } from '../../src/sim/simulator.js';
 import {
@@ -29,6 +28,7 @@ import {
   spawnCli,
   type CliProcess,
 } from '../helpers/reliability-fixture.js';
+import { requireBuild } from '../helpers/require-build.js';
 
 const QPS = 10;
 /** The client's headers timeout is 15 s: a stall of 20 s is cut by the client, not ended by the server. */
@@ -37,9 +37,7 @@ const STALL_MS = 20_000;
 describe('throttling storm, stalls, resets, truncated bodies (issue 8, item 4)', () => {
   const prefix = reliabilityPrefix();
   const children: CliProcess[] = [];
-  beforeAll(() => {
-    if (!existsSync(new URL('../../dist/cli.js', import.meta.url))) throw new Error('run `npm run build` first: these tests spawn the compiled CLI');
-  });
+  beforeAll(requireBuild);
   afterAll(async () => {
     for (const c of children) await killHard(c);
     await cleanPrefix(SHARED_REDIS_URL, prefix);

@@ -4,10 +4,10 @@
  * counts every call, and Redis and QuestDB (HTTP and PG) are canaries: TCP listeners that count every
  * connection. A refused command must leave all four at zero.
  */
-import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CREDENTIALS, startSimulator, type RunningSimulator } from '../../src/sim/simulator.js';
 import { DAY, hoursRange, reliabilityPrefix, runCliProcess } from '../helpers/reliability-fixture.js';
+import { requireBuild } from '../helpers/require-build.js';
 import { startCanary } from '../helpers/reliability-servers.js';
 
 const { from, to } = hoursRange(2, 2 * DAY);
@@ -65,9 +65,7 @@ const CASES: readonly Case[] = [
 ];
 
 describe('hostile input is refused before anything is touched (issue 8, item 6)', () => {
-  beforeAll(() => {
-    if (!existsSync(new URL('../../dist/cli.js', import.meta.url))) throw new Error('run `npm run build` first: these tests spawn the compiled CLI');
-  });
+  beforeAll(requireBuild);
 
   // Each case has its own simulator and canaries, so a case that gets through is caught by itself.
   it.concurrent.each(CASES)('refuses %s: exit 2, names it, no API call, no connection to Redis or QuestDB', async (_name, argv, env, named, says) => {

@@ -5,7 +5,6 @@
  * row is there exactly once, and the API saw exactly one call per chunk: an outage of the store never costs
  * a second call.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep } from '../../src/pipeline/redis-pacer.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../../src/sim/simulator.js';
@@ -28,6 +27,7 @@ import {
   type CliProcess,
   type PrivateServices,
 } from '../helpers/reliability-fixture.js';
+import { requireBuild } from '../helpers/require-build.js';
 
 const OUTAGE_MS = 60_000;
 
@@ -36,7 +36,7 @@ describe('QuestDB stopped for a minute mid-backfill (issue 8, item 2)', () => {
   const prefix = reliabilityPrefix();
   const children: CliProcess[] = [];
   beforeAll(async () => {
-    if (!existsSync(new URL('../../dist/cli.js', import.meta.url))) throw new Error('run `npm run build` first: these tests spawn the compiled CLI');
+    requireBuild();
     services = await startPrivateServices({ questdb: true });
   });
   afterAll(async () => {

@@ -7,7 +7,6 @@
  * Two shapes: workers in their own processes (`backfill --detach` + `worker`), and the foreground `backfill`
  * command that runs its workers in-process and polls the bookkeeping.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep } from '../../src/pipeline/redis-pacer.js';
 import { startSimulator } from '../../src/sim/simulator.js';
@@ -32,6 +31,7 @@ import {
   type CliProcess,
   type PrivateServices,
 } from '../helpers/reliability-fixture.js';
+import { requireBuild } from '../helpers/require-build.js';
 
 const CONCURRENCY = 4;
 
@@ -39,7 +39,7 @@ describe('Redis restarted mid-backfill, with AOF (issue 8, item 1)', () => {
   let services: PrivateServices;
   const children: CliProcess[] = [];
   beforeAll(async () => {
-    if (!existsSync(new URL('../../dist/cli.js', import.meta.url))) throw new Error('run `npm run build` first: these tests spawn the compiled CLI');
+    requireBuild();
     services = await startPrivateServices({ redis: true });
   });
   afterAll(async () => {

@@ -6,7 +6,6 @@
  * message BullMQ stores in Redis, a signature refused with a wrong secret (V2, which signs in the query
  * string), `status`, and a graceful worker stop.
  */
-import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/sim/simulator.js';
@@ -32,6 +31,7 @@ import {
   tag,
   type CliProcess,
 } from '../helpers/reliability-fixture.js';
+import { requireBuild } from '../helpers/require-build.js';
 
 /** Every key under `prefix` with its whole content, whatever its type, as one text per key. */
 async function dumpRedis(redisUrl: string, prefix: string): Promise<Map<string, string>> {
@@ -114,7 +114,7 @@ describe('secrets never leave the process (issue 8, item 7)', () => {
   const children: CliProcess[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(new URL('../../dist/cli.js', import.meta.url))) throw new Error('run `npm run build` first: these tests spawn the compiled CLI');
+    requireBuild();
     sim = await startSimulator({
       domains: [{ name: known1 }, { name: known2 }],
       credentials: { accessKeyId, accessKeySecret: secret, securityToken: token },

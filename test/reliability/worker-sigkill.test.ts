@@ -4,8 +4,8 @@
  * recovered by the stalled-job check, the backfill ends done, the rows are exact with no duplicate, and the
  * API saw at most the calls the killed workers had in flight on top of one per chunk, never above the quota.
  */
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/sim/fault-injector.js';
 import { sleep } from '../../src/pipeline/redis-pacer.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../../src/sim/simulator.js';
 import {
@@ -28,28 +28,15 @@ import {
   spawnCli,
   type CliProcess,
 } from '../helpers/reliability-fixture.js';
+import { requireBuild } from '../helpers/require-build.js';
 
 const CONCURRENCY = 6;
 const KILLS = 3;
 
-/** mulberry32: the kill moments are random but the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('worker processes killed with SIGKILL, several times (issue 8, item 3)', () => {
   const prefix = reliabilityPrefix();
   const children: CliProcess[] = [];
-  beforeAll(() => {
-    if (!existsSync(new URL('../../dist/cli.js', import.meta.url))) throw new Error('run `npm run build` first: these tests spawn the compiled CLI');
-  });
+  beforeAll(requireBuild);
   afterAll(async () => {
     for (const c of children) await killHard(c);
     await cleanPrefix(SHARED_REDIS_URL, prefix);
@@ -81,7 +68,7 @@ describe('worker processes killed with SIGKILL, several times (issue 8, item 3)'
         return w;
       };
       const workers = [start(), start()];
-      const random = seeded(8);
+      const random = seededRandom(8);
       const killedAt: number[] = [];
       for (let k = 0; k < KILLS; k++) {
         await sleep(1_500 + Math.floor(random() * 2_500));

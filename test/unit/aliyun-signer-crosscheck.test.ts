@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/sim/fault-injector.js';
 import { signRequest } from '../../src/aliyun/request-signer.js';
 import { signV2 } from '../../src/aliyun/sign-v2.js';
 import { sha256Hex, signV3 } from '../../src/aliyun/sign-v3.js';
@@ -26,18 +27,6 @@ const OpenApiUtil = (createRequire(import.meta.url)('@alicloud/openapi-util') as
 
 const CASES = 1000;
 const BASE_SEED = 0x5eed_2024;
-
-/** mulberry32: small, fast, good enough to spread inputs; deterministic per seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ASCII_TRICKY = [' ', '*', '~', '!', "'", '(', ')', '+', '/', '=', '&', '%', '?', '#', ':', ',', ';', '-', '_', '.', '"', '<', '>', '[', ']', '@', '$'];
 const UNICODE = ['é', 'ß', '域', '名', '流量', 'Ω', '😀', '𝄞', '\u00a0', 'ü', '中文', 'ﬁ'];
@@ -99,7 +88,7 @@ describe(`V2 signer vs openapi-util getRPCSignature (${CASES} random requests)`,
   it('agrees on every case', () => {
     for (let i = 0; i < CASES; i++) {
       const seed = BASE_SEED + i;
-      const r = prng(seed);
+      const r = seededRandom(seed);
       const secret = randomString(r, 40, true) || 's';
       const params = randomParams(r, () => (r() < 0.5 ? randomName(r, ALNUM + '.') : randomString(r, 10, true) || 'k'), 1 + Math.floor(r() * 10));
       params.AccessKeyId = randomName(r, ALNUM);
@@ -117,7 +106,7 @@ describe(`V3 signer vs openapi-util getAuthorization (${CASES} random requests)`
   it('agrees on every case', () => {
     for (let i = 0; i < CASES; i++) {
       const seed = BASE_SEED + 100_000 + i;
-      const r = prng(seed);
+      const r = seededRandom(seed);
       const accessKeyId = randomName(r, ALNUM);
       const secret = randomString(r, 40, true) || 's';
       const query = randomParams(r, () => randomName(r, UNRESERVED), Math.floor(r() * 10));
@@ -152,7 +141,7 @@ describe(`request-signer end to end vs openapi-util (${CASES} random requests ea
   it('V3: the Authorization sent matches getAuthorization over the query and headers as sent', () => {
     for (let i = 0; i < CASES; i++) {
       const seed = BASE_SEED + 200_000 + i;
-      const r = prng(seed);
+      const r = seededRandom(seed);
       const credentials = { accessKeyId: randomName(r, ALNUM), accessKeySecret: randomString(r, 40, false) || 's', securityToken: r() < 0.5 ? randomToken(r) : undefined };
       const params = randomParams(r, () => randomName(r, ALNUM + '.'), Math.floor(r() * 6));
       const method = pick(r, ['GET', 'POST'] as const);
@@ -167,7 +156,7 @@ describe(`request-signer end to end vs openapi-util (${CASES} random requests ea
   it('V2: the Signature sent matches getRPCSignature over the other parameters as sent', () => {
     for (let i = 0; i < CASES; i++) {
       const seed = BASE_SEED + 300_000 + i;
-      const r = prng(seed);
+      const r = seededRandom(seed);
       const credentials = { accessKeyId: randomName(r, ALNUM), accessKeySecret: randomString(r, 40, false) || 's', securityToken: r() < 0.5 ? randomToken(r) : undefined };
       const params = randomParams(r, () => randomName(r, ALNUM + '.'), Math.floor(r() * 6));
       const method = pick(r, ['GET', 'POST'] as const);

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../helpers/refusal.js';
 import { DEFAULTS, loadConfig, redactUrl, requireCredentials } from '../../src/config.js';
-import { InvalidArgumentError } from '../../src/errors.js';
-
-function refusal(fn: () => unknown): InvalidArgumentError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidArgumentError) return err;
-    throw err;
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
 
 describe('loadConfig defaults', () => {
   it('uses the contract defaults with an empty environment', () => {

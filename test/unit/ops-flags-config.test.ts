@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../helpers/refusal.js';
 import { loadConfig } from '../../src/config.js';
-import { InvalidArgumentError } from '../../src/errors.js';
 import { parseOpsFlags } from '../../src/ops/ops-server.js';
-
-function refusal(fn: () => unknown): InvalidArgumentError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidArgumentError) return err;
-    throw err;
-  }
-  throw new Error('expected an InvalidArgumentError');
-}
 
 describe('parseOpsFlags', () => {
   it.each([

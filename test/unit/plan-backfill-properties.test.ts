@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/sim/fault-injector.js';
 import { planBackfill, type BackfillPlan } from '../../src/plan/plan-backfill.js';
 import { chunkId } from '../../src/plan/chunk-id.js';
 import { DEFAULT_TIERS, tierByInterval, tierForSpan, type Tier } from '../../src/aliyun/tiers.js';
@@ -7,18 +8,6 @@ import type { Chunk } from '../../src/model.js';
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
-
-/** mulberry32: a tiny seeded PRNG, so every failure replays exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Scenario {
   readonly seed: number;
@@ -31,7 +20,7 @@ interface Scenario {
 
 /** Random clocks (any millisecond), ranges from 200 days back to 1 day ahead, bounds often on or near grids. */
 function scenario(seed: number): Scenario {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
   const now = Date.UTC(2024, 0, 1) + int(0, 3 * 365 * DAY);
   const point = (): number => {

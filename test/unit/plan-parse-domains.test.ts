@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../helpers/refusal.js';
 import { parseDomains, validateDomain } from '../../src/plan/parse-domains.js';
 import * as planner from '../../src/plan/plan-backfill.js';
-import { InvalidArgumentError } from '../../src/errors.js';
-
-function refusal(fn: () => unknown): InvalidArgumentError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidArgumentError) return err;
-    throw err;
-  }
-  throw new Error('expected an InvalidArgumentError, nothing was thrown');
-}
 
 const LABEL63 = 'a'.repeat(63);
 /** 63 + 1 + 63 + 1 + 63 + 1 + 61 = 253 characters. */

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { refusal } from '../helpers/refusal.js';
 import { parseInstant, parseRange } from '../../src/plan/parse-range.js';
 import * as planner from '../../src/plan/plan-backfill.js';
-import { InvalidArgumentError } from '../../src/errors.js';
-
-function refusal(fn: () => unknown): InvalidArgumentError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InvalidArgumentError) return err;
-    throw err;
-  }
-  throw new Error('expected an InvalidArgumentError, nothing was thrown');
-}
 
 describe('parseInstant: accepted spellings', () => {
   const cases: { text: string; want: number }[] = [
