@@ -27,8 +27,11 @@ export default defineConfig({
           globalSetup: ['test/helpers/global-setup.ts'],
           testTimeout: 240_000,
           hookTimeout: 180_000,
-          // The hostile-answer cases mostly wait out retry backoffs: run them side by side.
-          maxConcurrency: 16,
+          // Some cases run side by side (hostile answers wait out retry backoffs), but only a few at a time: a
+          // burst of CLI processes starving two cores would distort the quota timings measured next door.
+          maxConcurrency: 4,
+          // After the unit and integration projects, never beside them, for the same reason.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

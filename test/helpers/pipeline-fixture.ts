@@ -82,7 +82,7 @@ export async function runCli(argv: readonly string[], env: Record<string, string
 }
 
 /** Starts the compiled CLI (`npm run build` first) as a child process. */
-export function spawnCli(argv: readonly string[], env: Record<string, string>): ChildProcess & { output: () => string } {
+export function spawnCli(argv: readonly string[], env: Record<string, string>): ChildProcess & { output: () => string; closed: Promise<number | null> } {
   const child = spawn(process.execPath, ['bin/cdn-etl.js', ...argv], {
     cwd: new URL('../..', import.meta.url).pathname,
     env: { PATH: process.env.PATH ?? '', ...env },
@@ -91,10 +91,14 @@ export function spawnCli(argv: readonly string[], env: Record<string, string>): 
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  return Object.assign(child, { output: () => output });
+  // 'close', not 'exit': 'exit' may come before the last output is read from the pipes.
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return Object.assign(child, { output: () => output, closed });
 }
 
-export function exitOf(child: ChildProcess): Promise<number | null> {
+/** The exit code, once the process has ended and its output has been read. */
+export function exitOf(child: ChildProcess & { closed?: Promise<number | null> }): Promise<number | null> {
+  if (child.closed) return child.closed;
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
     else child.once('exit', (code) => resolve(code));

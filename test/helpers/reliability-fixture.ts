@@ -182,7 +182,7 @@ export async function startPrivateServices(which: { redis?: boolean; questdb?: b
       child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
       const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-      child.once('exit', (code) => {
+      child.once('close', (code) => {
         clearTimeout(timer);
         if (code === 0) resolve();
         else reject(new Error(`services.mjs ${command} failed (${code}): ${output}`));
@@ -225,7 +225,8 @@ export function spawnCli(argv: readonly string[], env: Readonly<Record<string, s
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' may come before the last output is read from the pipes.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return Object.assign(child, { out: () => out, err: () => err, exited });
 }
 
