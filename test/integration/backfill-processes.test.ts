@@ -83,8 +83,9 @@ describe('backfill across worker processes', () => {
     const workers: Array<ReturnType<typeof spawnCli>> = [];
     for (let i = 0; i < 3; i++) {
       // The guard is the jitter budget between the pacer's go and the call's arrival. This test machine (2 cores,
-      // other suites running) deschedules a process for 30-70 ms at times: 100 ms keeps the claim strict here.
-      const w = spawnCli(['worker', '--concurrency', '8', '--pace-guard-ms', '100'], { ...env, LOG_LEVEL: 'info' });
+      // another test file running beside this one) deschedules a process for 30-150 ms at times (seen in CI runs):
+      // 200 ms keeps the claim strict here, at 10 * 1000 / 1200 = 8.3 calls per second.
+      const w = spawnCli(['worker', '--concurrency', '8', '--pace-guard-ms', '200'], { ...env, LOG_LEVEL: 'info' });
       children.push(w);
       workers.push(w);
       while (!w.output().includes('worker started')) await sleep(20);
@@ -98,10 +99,10 @@ describe('backfill across worker processes', () => {
     expect(stats.maxCallsInAnySecond).toBeLessThanOrEqual(10);
     const perSecond = [...stats.perCalendarSecond.entries()].sort((a, b) => a[0] - b[0]).map(([, n]) => n);
     expect(Math.max(...perSecond)).toBeLessThanOrEqual(10);
-    // Sustained: the full seconds between the first and the last carry 8.5 calls or more on average (the
-    // pacing aims at 10 * 1000 / 1100 = 9.1).
+    // Sustained: the full seconds between the first and the last carry 7.5 calls or more on average (the
+    // pacing aims at 10 * 1000 / 1200 = 8.3 with this guard; the default 50 ms guard aims at 9.5).
     const middle = perSecond.slice(1, -1);
-    expect(middle.reduce((a, b) => a + b, 0) / middle.length).toBeGreaterThanOrEqual(8.5);
+    expect(middle.reduce((a, b) => a + b, 0) / middle.length).toBeGreaterThanOrEqual(7.5);
     for (const w of workers) w.kill('SIGTERM');
     expect(await Promise.all(workers.map(exitOf))).toEqual([0, 0, 0]);
   }, 120_000);
