@@ -37,7 +37,7 @@ const origin = new URL(http);
 
 function ddl(table: string): string {
   // Same shape as migrations/001_create_cdn_src_traffic.sql.
-  return `CREATE TABLE ${table} (ts TIMESTAMP, domain SYMBOL CAPACITY 4096 CACHE, interval_s INT, bits DOUBLE, fetched_at TIMESTAMP) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, domain, interval_s)`;
+  return `CREATE TABLE ${table} (ts TIMESTAMP, domain SYMBOL CAPACITY 4096 CACHE, interval_s INT, value DOUBLE, fetched_at TIMESTAMP) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, domain, interval_s)`;
 }
 
 /** `count` new rows: DOMAINS domains x consecutive minutes; `tag` makes each run's keys new. */
@@ -49,7 +49,7 @@ function makeRows(count: number, tag: string): LoadRow[] {
   for (let i = 0; i < count; i++) {
     const d = Math.floor(i / perDomain);
     const slot = i % perDomain;
-    rows[i] = { ts: start + slot * 60_000, domain: domains[d]!, intervalS: 60, bits: (i * 7919) % 1_000_000_007 };
+    rows[i] = { ts: start + slot * 60_000, domain: domains[d]!, intervalS: 60, value: (i * 7919) % 1_000_000_007 };
   }
   return rows;
 }
@@ -75,7 +75,7 @@ async function runBare(rows: readonly LoadRow[], fetchedAt: number): Promise<num
   const t0 = performance.now();
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    sender.table(BARE_TABLE).symbol('domain', r.domain).intColumn('interval_s', r.intervalS).floatColumn('bits', r.bits).timestampColumn('fetched_at', fetchedAt, 'ms');
+    sender.table(BARE_TABLE).symbol('domain', r.domain).intColumn('interval_s', r.intervalS).floatColumn('value', r.value).timestampColumn('fetched_at', fetchedAt, 'ms');
     await sender.at(r.ts, 'ms');
     if ((i + 1) % batchRows === 0) await sender.flush();
   }

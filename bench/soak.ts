@@ -98,7 +98,7 @@ async function main(): Promise<number> {
     for (let i = 0; i < Math.max(rows.length, expected.length); i++) {
       const a = rows[i];
       const b = expected[i];
-      if (!a || !b || a.ts !== b.ts || a.domain !== b.domain || a.intervalS !== b.intervalS || a.bits !== b.bits) wrong += 1;
+      if (!a || !b || a.ts !== b.ts || a.domain !== b.domain || a.intervalS !== b.intervalS || a.value !== b.value) wrong += 1;
     }
     const dups = duplicateKeys(rows).length;
     const stats = sim.stats();

@@ -7,8 +7,8 @@ export interface TrafficRow {
   readonly domain: string;
   /** Slot length in seconds, as the API's `DataInterval` stated it (60, 300 or 3600). */
   readonly intervalS: number;
-  /** The API's `Value` as a number, in the unit the API returns (bits per the seed document). */
-  readonly bits: number;
+  /** The API's `Value` as a number, unit-neutral: its unit is the installation setting CDN_VALUE_UNIT (byte or bit). */
+  readonly value: number;
 }
 
 /**

@@ -10,7 +10,7 @@
  *   is VALUE_NEGATIVE (`-0` included: traffic has no sign). A JSON number (not a string) is tolerated
  *   under the same rules, in case a gateway re-encodes the body.
  * - Integers are exact up to Number.MAX_SAFE_INTEGER (2^53 - 1); an integer part from 2^53 on is
- *   VALUE_OUT_OF_RANGE, so every integral `bits` downstream satisfies Number.isSafeInteger and stands
+ *   VALUE_OUT_OF_RANGE, so every integral `value` downstream satisfies Number.isSafeInteger and stands
  *   for exactly one wire value. Fractions are accepted as the nearest double.
  * - TimeStamp must be exactly `YYYY-MM-DDThh:mm:ssZ` (TIMESTAMP_INVALID).
  * - DataInterval must be present (INTERVAL_MISSING) and a positive whole number of seconds
@@ -45,7 +45,7 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  *   { requestId: 'r', domainName: 'example.com', startTime: '2015-12-10T20:00:00Z', endTime: '2015-12-10T20:01:00Z',
  *     dataInterval: '60', dataModule: [{ TimeStamp: '2015-12-10T20:00:00Z', Value: '0' }] },
  *   { domain: 'example.com', start: Date.UTC(2015, 11, 10, 20), end: Date.UTC(2015, 11, 10, 20, 1) },
- * ); // [{ ts: 1449777600000, domain: 'example.com', intervalS: 60, bits: 0 }]
+ * ); // [{ ts: 1449777600000, domain: 'example.com', intervalS: 60, value: 0 }]
  * @throws ResponseInvalidError with a `reason` when any part of the answer is wrong (nothing is returned then).
  * @throws InvalidArgumentError when `asked` itself is malformed (a programming error).
  */
@@ -74,11 +74,11 @@ export function normaliseSrcTraffic(response: SrcTrafficResponse, asked: AskedRa
     if (ts === undefined) {
       throw new ResponseInvalidError('TIMESTAMP_INVALID', `TimeStamp ${show(TimeStamp)} is not YYYY-MM-DDThh:mm:ssZ${rid}`);
     }
-    const bits = parseValue(Value, TimeStamp as string, rid);
+    const value = parseValue(Value, TimeStamp as string, rid);
     const seen = byTs.get(ts);
-    if (seen === undefined) byTs.set(ts, bits);
-    else if (seen !== bits) {
-      throw new ResponseInvalidError('SLOT_CONFLICT', `slot ${toWireTime(ts)} appears twice with values ${seen} and ${bits}${rid}`);
+    if (seen === undefined) byTs.set(ts, value);
+    else if (seen !== value) {
+      throw new ResponseInvalidError('SLOT_CONFLICT', `slot ${toWireTime(ts)} appears twice with values ${seen} and ${value}${rid}`);
     }
   }
 
@@ -103,7 +103,7 @@ export function normaliseSrcTraffic(response: SrcTrafficResponse, asked: AskedRa
     }
   }
 
-  return slots.map((ts) => ({ ts, domain: asked.domain, intervalS, bits: byTs.get(ts)! }));
+  return slots.map((ts) => ({ ts, domain: asked.domain, intervalS, value: byTs.get(ts)! }));
 }
 
 function checkAsked(asked: AskedRange): void {

@@ -16,7 +16,7 @@ export interface FetchJobData {
   readonly replannedFrom?: string | undefined;
 }
 
-/** Rows as [ts (epoch ms), intervalS, bits]: about 30 bytes of JSON each. */
+/** Rows as [ts (epoch ms), intervalS, value]: about 30 bytes of JSON each. */
 export type CompactRow = readonly [number, number, number];
 
 export interface LoadJobData {
@@ -42,12 +42,12 @@ export function loadJobId(backfillId: string, chunkId: string, round: number): s
 }
 
 export function compactRows(rows: readonly TrafficRow[]): CompactRow[] {
-  return rows.map((r) => [r.ts, r.intervalS, r.bits] as const);
+  return rows.map((r) => [r.ts, r.intervalS, r.value] as const);
 }
 
 /** Rows of one chunk back as TrafficRows, each carrying when it was fetched (the `fetched_at` column). */
 export function expandRows(domain: string, rows: readonly CompactRow[], fetchedAt: number): Array<TrafficRow & { fetchedAt: number }> {
-  return rows.map(([ts, intervalS, bits]) => ({ ts, domain, intervalS, bits, fetchedAt }));
+  return rows.map(([ts, intervalS, value]) => ({ ts, domain, intervalS, value, fetchedAt }));
 }
 
 /** Transient API failures: 8 attempts, exponential backoff from 1 s with jitter (throttles use no attempt). */

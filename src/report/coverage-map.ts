@@ -24,7 +24,7 @@ export interface BucketRow {
   readonly domain: string;
   readonly intervalS: number;
   readonly slots: number;
-  readonly bits: number;
+  readonly value: number;
   /** Slots whose value was fetched before the slot was final (it may still have been revised upward). */
   readonly provisional: number;
 }
@@ -44,7 +44,7 @@ export interface CoverageCell {
   readonly expectedSlots: number;
   readonly provisionalSlots: number;
   /** Traffic of the bucket at that resolution (0 when missing). */
-  readonly bits: number;
+  readonly value: number;
   /** Every resolution archived in the bucket, finest first (for the tooltip and the text). */
   readonly resolutions: readonly { readonly intervalS: number; readonly slots: number }[];
 }
@@ -154,7 +154,7 @@ function domainCoverage(domain: string, rowsByStart: Map<number, BucketRow[]>, f
     counts[cell.status] += 1;
     if (cell.intervalS !== undefined) {
       byResolution.set(cell.intervalS, (byResolution.get(cell.intervalS) ?? 0) + 1);
-      totalBits += cell.bits;
+      totalBits += cell.value;
       peakBps = Math.max(peakBps, averageBps(cell));
     }
   }
@@ -166,7 +166,7 @@ function mergeResolutions(rows: readonly BucketRow[]): BucketRow[] {
   const merged = new Map<number, BucketRow>();
   for (const r of rows) {
     const prev = merged.get(r.intervalS);
-    merged.set(r.intervalS, prev ? { ...prev, slots: prev.slots + r.slots, bits: prev.bits + r.bits, provisional: prev.provisional + r.provisional } : r);
+    merged.set(r.intervalS, prev ? { ...prev, slots: prev.slots + r.slots, value: prev.value + r.value, provisional: prev.provisional + r.provisional } : r);
   }
   return [...merged.values()].sort((a, b) => a.intervalS - b.intervalS);
 }
@@ -181,7 +181,7 @@ function mergeResolutions(rows: readonly BucketRow[]): BucketRow[] {
 export function classifyCell(start: number, end: number, resolutions: readonly BucketRow[], now: number): CoverageCell {
   const present = resolutions.filter((r) => r.slots > 0).map((r) => ({ intervalS: r.intervalS, slots: r.slots }));
   if (present.length === 0) {
-    return { start, end, status: start >= now ? 'future' : 'missing', intervalS: undefined, slots: 0, expectedSlots: 0, provisionalSlots: 0, bits: 0, resolutions: [] };
+    return { start, end, status: start >= now ? 'future' : 'missing', intervalS: undefined, slots: 0, expectedSlots: 0, provisionalSlots: 0, value: 0, resolutions: [] };
   }
   let best: BucketRow | undefined;
   for (const r of resolutions) {
@@ -201,7 +201,7 @@ export function classifyCell(start: number, end: number, resolutions: readonly B
     slots: chosen.slots,
     expectedSlots,
     provisionalSlots: chosen.provisional,
-    bits: chosen.bits,
+    value: chosen.value,
     resolutions: present,
   };
 }
@@ -209,5 +209,5 @@ export function classifyCell(start: number, end: number, resolutions: readonly B
 /** Average bandwidth over the covered part of the cell, bit/s (0 when nothing is archived). */
 export function averageBps(cell: CoverageCell): number {
   if (cell.intervalS === undefined || cell.slots === 0) return 0;
-  return cell.bits / (cell.slots * cell.intervalS);
+  return cell.value / (cell.slots * cell.intervalS);
 }

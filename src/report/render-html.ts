@@ -129,7 +129,7 @@ function renderChart(model: ReportModel): string {
     parts.push(`<g class="series" data-domain="${e(d.domain)}">`);
     if (path !== '') parts.push(`<path d="${path}" fill="none" stroke="${c}" stroke-width="1.5"/>`);
     for (const p of points) {
-      const tip = `${d.domain} ${formatInstant(p.cell.start, dayOnly)}: ${formatBandwidth(p.bps)} average, ${formatTraffic(p.cell.bits)} at ${formatInterval(p.cell.intervalS!)}`;
+      const tip = `${d.domain} ${formatInstant(p.cell.start, dayOnly)}: ${formatBandwidth(p.bps)} average, ${formatTraffic(p.cell.value)} at ${formatInterval(p.cell.intervalS!)}`;
       parts.push(`<circle class="point" cx="${fmt(x(p.t))}" cy="${fmt(y(p.bps))}" r="2" fill="${c}"><title>${e(tip)}</title></circle>`);
     }
     parts.push('</g>');

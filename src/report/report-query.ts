@@ -34,7 +34,7 @@ export function reportSql(domainCount: number, bucket: BucketKind, table = 'cdn_
   if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new InvalidArgumentError(`is not a plain table name: ${JSON.stringify(table)}`, 'table');
   const placeholders = Array.from({ length: domainCount }, (_, i) => `$${i + 5}`).join(', ');
   return [
-    'SELECT ts, domain, interval_s, count() slots, sum(bits) bits,',
+    'SELECT ts, domain, interval_s, count() slots, sum(value) value,',
     '  sum(CASE WHEN cast(fetched_at AS long) - cast(ts AS long) < $1 THEN 1 ELSE 0 END) provisional',
     `FROM ${table}`,
     `WHERE interval_s = $2 AND ts >= $3 AND ts < $4 AND domain IN (${placeholders})`,
@@ -56,7 +56,7 @@ export async function queryReportRows(reader: SqlReader, input: ReportQueryInput
   const to = new Date(input.to).toISOString();
   const out: BucketRow[] = [];
   for (const tier of input.tiers ?? DEFAULT_TIERS) {
-    const rows = await reader.query<{ ts: number; domain: string; interval_s: number; slots: number; bits: number; provisional: number }>(sql, [
+    const rows = await reader.query<{ ts: number; domain: string; interval_s: number; slots: number; value: number; provisional: number }>(sql, [
       finalAgeMs(tier) * 1000,
       tier.intervalS,
       from,
@@ -64,7 +64,7 @@ export async function queryReportRows(reader: SqlReader, input: ReportQueryInput
       ...input.domains,
     ]);
     for (const r of rows) {
-      out.push({ ts: Number(r.ts), domain: String(r.domain), intervalS: Number(r.interval_s), slots: Number(r.slots), bits: Number(r.bits), provisional: Number(r.provisional) });
+      out.push({ ts: Number(r.ts), domain: String(r.domain), intervalS: Number(r.interval_s), slots: Number(r.slots), value: Number(r.value), provisional: Number(r.provisional) });
     }
   }
   return out;

@@ -164,7 +164,7 @@ export class TrafficLoader {
    * Writes `rows` in batches of `batchRows`, in order. Resolves only when QuestDB accepted every row.
    * Calls are serialised: a second load() starts when the first has ended.
    *
-   * @example await loader.load([{ ts: Date.UTC(2026, 0, 1), domain: 'a.com', intervalS: 300, bits: 123 }]);
+   * @example await loader.load([{ ts: Date.UTC(2026, 0, 1), domain: 'a.com', intervalS: 300, value: 123 }]);
    * @throws InvalidArgumentError (nothing sent) when a row is malformed; LoadError naming the batch,
    *   its row count and the cause when a batch failed for good (earlier batches stay written).
    */
@@ -322,7 +322,7 @@ export class TrafficLoader {
         .table(table)
         .symbol('domain', row.domain)
         .intColumn('interval_s', row.intervalS)
-        .floatColumn('bits', row.bits)
+        .floatColumn('value', row.value)
         .timestampColumn('fetched_at', row.fetchedAt ?? fetchedAt, 'ms');
       await sender.at(row.ts, 'ms');
       if (yieldForIo && --untilYield === 0) {

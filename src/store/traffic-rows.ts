@@ -9,7 +9,7 @@ export interface LoadRow extends TrafficRow {
 
 /**
  * Index and reason of the first row the loader cannot write faithfully, or undefined when all are fine.
- * ts and fetchedAt must be whole epoch milliseconds, intervalS a positive whole number, bits a finite
+ * ts and fetchedAt must be whole epoch milliseconds, intervalS a positive whole number, value a finite
  * number, domain a non-empty string without control characters.
  */
 export function findInvalidRow(rows: readonly LoadRow[]): { index: number; reason: string } | undefined {
@@ -23,7 +23,7 @@ export function findInvalidRow(rows: readonly LoadRow[]): { index: number; reaso
     if (!Number.isSafeInteger(r.intervalS) || r.intervalS <= 0 || r.intervalS > 2_147_483_647) {
       return { index: i, reason: `intervalS must be a positive whole number of seconds, got ${String(r.intervalS)}` };
     }
-    if (typeof r.bits !== 'number' || !Number.isFinite(r.bits)) return { index: i, reason: `bits must be a finite number, got ${String(r.bits)}` };
+    if (typeof r.value !== 'number' || !Number.isFinite(r.value)) return { index: i, reason: `value must be a finite number, got ${String(r.value)}` };
     if (r.fetchedAt !== undefined && !Number.isSafeInteger(r.fetchedAt)) {
       return { index: i, reason: `fetchedAt must be whole epoch milliseconds, got ${String(r.fetchedAt)}` };
     }

@@ -9,7 +9,7 @@ export interface StoredRow {
   readonly ts: number;
   readonly domain: string;
   readonly intervalS: number;
-  readonly bits: number;
+  readonly value: number;
 }
 
 /** Orders rows by domain, interval, then ts: the ORDER BY of readRows. */
@@ -26,7 +26,7 @@ export function sortRows(rows: readonly StoredRow[]): StoredRow[] {
 export function expectedRows(chunks: readonly Chunk[]): StoredRow[] {
   const rows: StoredRow[] = [];
   for (const c of chunks) {
-    for (let ts = c.start; ts < c.end; ts += c.intervalS * 1000) rows.push({ ts, domain: c.domain, intervalS: c.intervalS, bits: finalSlotValue(c.domain, c.intervalS, ts) });
+    for (let ts = c.start; ts < c.end; ts += c.intervalS * 1000) rows.push({ ts, domain: c.domain, intervalS: c.intervalS, value: finalSlotValue(c.domain, c.intervalS, ts) });
   }
   return rows.sort(byRowKey);
 }

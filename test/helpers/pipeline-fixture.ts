@@ -112,9 +112,9 @@ export async function readRows(domains: readonly string[]): Promise<StoredRow[]>
   const list = domains.map((d) => `'${d}'`).join(',');
   const result = await execSql(
     QUESTDB_HTTP,
-    `SELECT ts, domain, interval_s, bits FROM ${TABLE} WHERE domain IN (${list}) ORDER BY domain, interval_s, ts`,
+    `SELECT ts, domain, interval_s, value FROM ${TABLE} WHERE domain IN (${list}) ORDER BY domain, interval_s, ts`,
   );
-  return result.dataset.map((r) => ({ ts: Date.parse(String(r[0])), domain: String(r[1]), intervalS: Number(r[2]), bits: Number(r[3]) }));
+  return result.dataset.map((r) => ({ ts: Date.parse(String(r[0])), domain: String(r[1]), intervalS: Number(r[2]), value: Number(r[3]) }));
 }
 
 /** Runs `fn` with a PipelineClient on `prefix`, closed afterwards. */

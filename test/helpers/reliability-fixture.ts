@@ -60,11 +60,11 @@ export async function readRows(domains: readonly string[], where: { http: string
   try {
     const rows: StoredRow[] = [];
     for (const domain of domains) {
-      const got = await db.query<{ ts: number; domain: string; interval_s: number; bits: number }>(
-        'SELECT ts, domain, interval_s, bits FROM cdn_src_traffic WHERE domain = $1',
+      const got = await db.query<{ ts: number; domain: string; interval_s: number; value: number }>(
+        'SELECT ts, domain, interval_s, value FROM cdn_src_traffic WHERE domain = $1',
         [domain],
       );
-      for (const r of got) rows.push({ ts: Number(r.ts), domain: String(r.domain), intervalS: Number(r.interval_s), bits: Number(r.bits) });
+      for (const r of got) rows.push({ ts: Number(r.ts), domain: String(r.domain), intervalS: Number(r.interval_s), value: Number(r.value) });
     }
     return rows.sort(byRowKey);
   } finally {

@@ -85,7 +85,7 @@ export async function watermarksOf(prefix: string, domains: readonly string[]): 
 export function slots(domain: string, intervalS: number, from: number, to: number, at?: number, tiers?: readonly Tier[]): StoredRow[] {
   const out: StoredRow[] = [];
   for (let ts = from; ts < to; ts += intervalS * 1000) {
-    out.push({ ts, domain, intervalS, bits: at === undefined ? finalSlotValue(domain, intervalS, ts) : slotValue(domain, intervalS, ts, at, tiers) });
+    out.push({ ts, domain, intervalS, value: at === undefined ? finalSlotValue(domain, intervalS, ts) : slotValue(domain, intervalS, ts, at, tiers) });
   }
   return out;
 }

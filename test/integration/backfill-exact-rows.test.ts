@@ -85,8 +85,8 @@ describe('backfill: exact rows end to end', () => {
       const finalChunks = chunks.filter((_, i) => remembered[i] !== undefined);
       const finalRows = expectedRows(finalChunks);
       const stored = await readRows(domains);
-      const byKey = new Map(stored.map((r) => [`${r.intervalS}|${r.ts}`, r.bits]));
-      for (const r of finalRows) expect(byKey.get(`${r.intervalS}|${r.ts}`)).toBe(r.bits);
+      const byKey = new Map(stored.map((r) => [`${r.intervalS}|${r.ts}`, r.value]));
+      for (const r of finalRows) expect(byKey.get(`${r.intervalS}|${r.ts}`)).toBe(r.value);
     } finally {
       await client.close();
     }

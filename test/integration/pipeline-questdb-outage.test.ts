@@ -75,7 +75,7 @@ describe('QuestDB outage during a backfill', () => {
       expect(summary.counts.loaded).toBe(6);
       expect(summary.calls).toBe(6);
       const expected = domains.flatMap((domain) =>
-        Array.from({ length: 180 }, (_, i) => ({ ts: from + i * 60_000, domain, intervalS: 60, bits: finalSlotValue(domain, 60, from + i * 60_000) })),
+        Array.from({ length: 180 }, (_, i) => ({ ts: from + i * 60_000, domain, intervalS: 60, value: finalSlotValue(domain, 60, from + i * 60_000) })),
       );
       expect(await readRows(domains)).toEqual(expected);
     } finally {

@@ -121,14 +121,14 @@ describe('pipeline building blocks', () => {
     const loader = await TrafficLoader.create({ questdbHttp: QUESTDB_HTTP });
     try {
       const batcher = new LoadBatcher(loader, { maxWaitMs: 200, maxRows: 100_000 });
-      const perDomain = domains.map((domain, d) => Array.from({ length: 60 }, (_, i) => ({ ts: T0 + i * 60_000, domain, intervalS: 60, bits: d * 1000 + i })));
+      const perDomain = domains.map((domain, d) => Array.from({ length: 60 }, (_, i) => ({ ts: T0 + i * 60_000, domain, intervalS: 60, value: d * 1000 + i })));
       await Promise.all(perDomain.map((rows) => batcher.submit(rows)));
       expect(batcher.flushes).toBe(1);
       // Over maxRows: flushed at once, in order.
       const small = new LoadBatcher(loader, { maxWaitMs: 60_000, maxRows: 60 });
-      await Promise.all(perDomain.slice(0, 2).map((rows) => small.submit(rows.map((r) => ({ ...r, bits: r.bits + 0.5 })))));
+      await Promise.all(perDomain.slice(0, 2).map((rows) => small.submit(rows.map((r) => ({ ...r, value: r.value + 0.5 })))));
       expect(small.flushes).toBe(2);
-      const expected = perDomain.flat().map((r, i) => (i < 120 ? { ...r, bits: r.bits + 0.5 } : r));
+      const expected = perDomain.flat().map((r, i) => (i < 120 ? { ...r, value: r.value + 0.5 } : r));
       expect(await readRows(domains)).toEqual(expected);
     } finally {
       await loader.close();

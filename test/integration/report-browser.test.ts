@@ -34,11 +34,11 @@ function rows(): LoadRow[] {
     if (h === 6 || h === 7) continue;
     for (let i = 0; i < 12; i++) {
       const ts = DAY0 + h * HOUR + i * 5 * MIN;
-      out.push({ ts, domain: P, intervalS: 300, bits: 300 * (1_000_000 + h * 10_000), fetchedAt: h === 20 ? ts + 10 * MIN : FINAL });
+      out.push({ ts, domain: P, intervalS: 300, value: 300 * (1_000_000 + h * 10_000), fetchedAt: h === 20 ? ts + 10 * MIN : FINAL });
     }
   }
-  for (let m = 0; m < 12 * 60; m++) out.push({ ts: DAY0 + m * MIN, domain: Q, intervalS: 60, bits: 60 * 500_000, fetchedAt: FINAL });
-  for (let h = 12; h < 24; h++) out.push({ ts: DAY0 + h * HOUR, domain: Q, intervalS: 3600, bits: 3600 * 400_000, fetchedAt: FINAL });
+  for (let m = 0; m < 12 * 60; m++) out.push({ ts: DAY0 + m * MIN, domain: Q, intervalS: 60, value: 60 * 500_000, fetchedAt: FINAL });
+  for (let h = 12; h < 24; h++) out.push({ ts: DAY0 + h * HOUR, domain: Q, intervalS: 3600, value: 3600 * 400_000, fetchedAt: FINAL });
   return out;
 }
 

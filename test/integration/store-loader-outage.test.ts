@@ -16,7 +16,7 @@ function uniqueDomain(label: string): string {
 
 function rowsFor(domain: string, count: number): LoadRow[] {
   const from = Date.UTC(2025, 2, 1);
-  return Array.from({ length: count }, (_, i) => ({ ts: from + i * 60_000, domain, intervalS: 60, bits: i + 1 }));
+  return Array.from({ length: count }, (_, i) => ({ ts: from + i * 60_000, domain, intervalS: 60, value: i + 1 }));
 }
 
 describe('TrafficLoader while QuestDB is unavailable', () => {
@@ -40,7 +40,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
 
   async function countRows(domain: string): Promise<{ n: number; total: number }> {
     await waitUntilVisible(HTTP, TABLE);
-    const [row] = await pg.query<{ n: number; total: number }>(`SELECT count() n, sum(bits) total FROM ${TABLE} WHERE domain = $1`, [domain]);
+    const [row] = await pg.query<{ n: number; total: number }>(`SELECT count() n, sum(value) total FROM ${TABLE} WHERE domain = $1`, [domain]);
     return row!;
   }
 

@@ -16,7 +16,7 @@ function uniqueDomain(label: string): string {
 }
 
 function minuteRows(domain: string, count: number, from = Date.UTC(2025, 5, 1)): LoadRow[] {
-  return Array.from({ length: count }, (_, i) => ({ ts: from + i * 60_000, domain, intervalS: 60, bits: i * 1_000 + 7 }));
+  return Array.from({ length: count }, (_, i) => ({ ts: from + i * 60_000, domain, intervalS: 60, value: i * 1_000 + 7 }));
 }
 
 describe('TrafficLoader against the real QuestDB', () => {
@@ -51,7 +51,7 @@ describe('TrafficLoader against the real QuestDB', () => {
     expect(second).toEqual({ rows: 10_000, batches: 4, retries: 0 });
     expect(await countRows(a)).toBe(5_000);
     expect(await countRows(b)).toBe(5_000);
-    const [sums] = await pg.query<{ total: number; n: number }>(`SELECT sum(bits) total, count() n FROM ${TABLE} WHERE domain = $1 OR domain = $2`, [a, b]);
+    const [sums] = await pg.query<{ total: number; n: number }>(`SELECT sum(value) total, count() n FROM ${TABLE} WHERE domain = $1 OR domain = $2`, [a, b]);
     // sum over i of (i*1000 + 7), for i in 0..4999, twice (two domains)
     expect(sums).toEqual({ total: 2 * (1_000 * (4_999 * 5_000) / 2 + 7 * 5_000), n: 10_000 });
   });
@@ -59,15 +59,15 @@ describe('TrafficLoader against the real QuestDB', () => {
   it('a changed value for an existing (ts, domain, interval_s) replaces the old one', async () => {
     const domain = uniqueDomain('upsert');
     const ts = Date.UTC(2025, 6, 4, 12, 5);
-    await loader.load([{ ts, domain, intervalS: 300, bits: 100 }], { fetchedAt: Date.UTC(2025, 6, 4, 12, 20) });
+    await loader.load([{ ts, domain, intervalS: 300, value: 100 }], { fetchedAt: Date.UTC(2025, 6, 4, 12, 20) });
     // The same instant at another interval is a different key and must survive.
-    await loader.load([{ ts, domain, intervalS: 60, bits: 11 }], { fetchedAt: Date.UTC(2025, 6, 4, 12, 20) });
-    await loader.load([{ ts, domain, intervalS: 300, bits: 250 }], { fetchedAt: Date.UTC(2025, 6, 4, 13, 0) });
+    await loader.load([{ ts, domain, intervalS: 60, value: 11 }], { fetchedAt: Date.UTC(2025, 6, 4, 12, 20) });
+    await loader.load([{ ts, domain, intervalS: 300, value: 250 }], { fetchedAt: Date.UTC(2025, 6, 4, 13, 0) });
     await waitUntilVisible(HTTP, TABLE);
-    const rows = await pg.query(`SELECT ts, interval_s, bits, fetched_at FROM ${TABLE} WHERE domain = $1 ORDER BY interval_s`, [domain]);
+    const rows = await pg.query(`SELECT ts, interval_s, value, fetched_at FROM ${TABLE} WHERE domain = $1 ORDER BY interval_s`, [domain]);
     expect(rows).toEqual([
-      { ts, interval_s: 60, bits: 11, fetched_at: Date.UTC(2025, 6, 4, 12, 20) },
-      { ts, interval_s: 300, bits: 250, fetched_at: Date.UTC(2025, 6, 4, 13, 0) },
+      { ts, interval_s: 60, value: 11, fetched_at: Date.UTC(2025, 6, 4, 12, 20) },
+      { ts, interval_s: 300, value: 250, fetched_at: Date.UTC(2025, 6, 4, 13, 0) },
     ]);
   });
 
@@ -75,18 +75,18 @@ describe('TrafficLoader against the real QuestDB', () => {
     const domain = uniqueDomain('exact');
     const base = Date.UTC(2024, 1, 29, 23, 59);
     const values = [0, 1, 2 ** 53, 2 ** 53 - 1, 123_456_789_012_345, 9_007_199_254_740_000, 0.1, 1234.5678, 1e-7, 4_503_599_627_370_495.5];
-    const rows: LoadRow[] = values.map((bits, i) => ({ ts: base + i * 60_000 + i * 37 + 1, domain, intervalS: 60, bits, fetchedAt: base + 3_600_000 + i * 7 + 3 }));
+    const rows: LoadRow[] = values.map((value, i) => ({ ts: base + i * 60_000 + i * 37 + 1, domain, intervalS: 60, value, fetchedAt: base + 3_600_000 + i * 7 + 3 }));
     const result = await loader.load(rows);
     expect(result).toEqual({ rows: values.length, batches: 1, retries: 0 });
     await waitUntilVisible(HTTP, TABLE);
-    const back = await pg.query(`SELECT ts, domain, interval_s, bits, fetched_at FROM ${TABLE} WHERE domain = $1 ORDER BY ts`, [domain]);
-    expect(back).toEqual(rows.map((r) => ({ ts: r.ts, domain, interval_s: 60, bits: r.bits, fetched_at: r.fetchedAt })));
+    const back = await pg.query(`SELECT ts, domain, interval_s, value, fetched_at FROM ${TABLE} WHERE domain = $1 ORDER BY ts`, [domain]);
+    expect(back).toEqual(rows.map((r) => ({ ts: r.ts, domain, interval_s: 60, value: r.value, fetched_at: r.fetchedAt })));
   });
 
   it('uses the load time for fetched_at when the rows carry none', async () => {
     const domain = uniqueDomain('fetched');
     const before = Date.now();
-    await loader.load([{ ts: Date.UTC(2025, 0, 1), domain, intervalS: 3600, bits: 5 }]);
+    await loader.load([{ ts: Date.UTC(2025, 0, 1), domain, intervalS: 3600, value: 5 }]);
     const after = Date.now();
     await waitUntilVisible(HTTP, TABLE);
     const [row] = await pg.query<{ fetched_at: number }>(`SELECT fetched_at FROM ${TABLE} WHERE domain = $1`, [domain]);
@@ -104,8 +104,8 @@ describe('TrafficLoader against the real QuestDB', () => {
   it('refuses a malformed row before sending anything', async () => {
     const domain = uniqueDomain('invalid');
     const rows = minuteRows(domain, 5_000);
-    rows[4_321] = { ...rows[4_321]!, bits: Number.NaN };
-    await expect(loader.load(rows)).rejects.toMatchObject({ code: 'CDN_ETL_INVALID_ARGUMENT', message: expect.stringContaining('row 4321: bits') });
+    rows[4_321] = { ...rows[4_321]!, value: Number.NaN };
+    await expect(loader.load(rows)).rejects.toMatchObject({ code: 'CDN_ETL_INVALID_ARGUMENT', message: expect.stringContaining('row 4321: value') });
     expect(await countRows(domain)).toBe(0);
   });
 
@@ -132,7 +132,7 @@ describe('TrafficLoader against the real QuestDB', () => {
 
   it('refuses a table without DEDUP', async () => {
     const table = `store_test_nodedup_${randomUUID().slice(0, 8)}`;
-    await execSql(HTTP, `CREATE TABLE ${table} (ts TIMESTAMP, domain SYMBOL, interval_s INT, bits DOUBLE, fetched_at TIMESTAMP) TIMESTAMP(ts) PARTITION BY DAY WAL`);
+    await execSql(HTTP, `CREATE TABLE ${table} (ts TIMESTAMP, domain SYMBOL, interval_s INT, value DOUBLE, fetched_at TIMESTAMP) TIMESTAMP(ts) PARTITION BY DAY WAL`);
     const noDedup = await TrafficLoader.create({ questdbHttp: HTTP, table });
     try {
       await expect(noDedup.load(minuteRows(uniqueDomain('nodedup'), 10))).rejects.toMatchObject({

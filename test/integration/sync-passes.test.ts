@@ -38,7 +38,7 @@ describe('sync passes', () => {
     const expectedFirst = sortRows(domains.flatMap((d) => slots(d, 60, t0 - 2 * HOUR, t0 - 5 * MIN, t0)));
     expect(afterFirst).toEqual(expectedFirst);
     // The newest 25 minutes were provisional when first seen: lower than their final value.
-    const provisional = afterFirst.filter((r) => r.bits < finalSlotValue(r.domain, 60, r.ts));
+    const provisional = afterFirst.filter((r) => r.value < finalSlotValue(r.domain, 60, r.ts));
     expect(provisional.length).toBe(2 * 25);
     expect(new Set(provisional.map((r) => r.ts)).size).toBe(25);
     expect(Math.min(...provisional.map((r) => r.ts))).toBe(t0 - 30 * MIN);
@@ -54,8 +54,8 @@ describe('sync passes', () => {
     expect(afterSecond).toEqual(sortRows(domains.flatMap((d) => [...slots(d, 60, t0 - 2 * HOUR, t0 - HOUR, t0), ...slots(d, 60, t0 - HOUR, t0 + 35 * MIN, clock)])));
     const finalBySecond = afterSecond.filter((r) => r.ts + MIN <= clock - 30 * MIN);
     expect(finalBySecond.length).toBe(2 * 130);
-    for (const r of finalBySecond) expect(r.bits).toBe(finalSlotValue(r.domain, 60, r.ts));
-    for (const p of provisional) expect(afterSecond.find((r) => r.domain === p.domain && r.ts === p.ts)!.bits).toBe(finalSlotValue(p.domain, 60, p.ts));
+    for (const r of finalBySecond) expect(r.value).toBe(finalSlotValue(r.domain, 60, r.ts));
+    for (const p of provisional) expect(afterSecond.find((r) => r.domain === p.domain && r.ts === p.ts)!.value).toBe(finalSlotValue(p.domain, 60, p.ts));
     expect(second.watermarks).toEqual(domains.map((d) => ({ domain: d, before: t0 - 30 * MIN, after: t0 + 10 * MIN })));
     // Every API call of both passes served one chunk: nothing was fetched twice within a pass.
     expect(sim.stats().calls).toBe(8);

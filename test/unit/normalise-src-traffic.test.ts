@@ -75,8 +75,8 @@ describe('normaliseSrcTraffic: valid answers', () => {
       end: Date.UTC(2015, 11, 10, 20, 1),
     });
     expect(rows).toEqual([
-      { ts: Date.UTC(2015, 11, 10, 20, 0), domain: 'example.com', intervalS: 60, bits: 0 },
-      { ts: Date.UTC(2015, 11, 10, 20, 1), domain: 'example.com', intervalS: 60, bits: 0 },
+      { ts: Date.UTC(2015, 11, 10, 20, 0), domain: 'example.com', intervalS: 60, value: 0 },
+      { ts: Date.UTC(2015, 11, 10, 20, 1), domain: 'example.com', intervalS: 60, value: 0 },
     ]);
     expect(rows[0]!.ts).toBe(1449777600000);
   });
@@ -106,7 +106,7 @@ describe('normaliseSrcTraffic: valid answers', () => {
   for (const c of cases) {
     it(c.name, () => {
       const rows = normaliseSrcTraffic(response(c.points, c.over), c.asked ?? ASKED);
-      expect(rows).toEqual(c.want.map(([m, bits]) => ({ ts: T0 + m * MIN, domain: 'a.example.com', intervalS: c.intervalS ?? 60, bits })));
+      expect(rows).toEqual(c.want.map(([m, value]) => ({ ts: T0 + m * MIN, domain: 'a.example.com', intervalS: c.intervalS ?? 60, value })));
     });
   }
 });

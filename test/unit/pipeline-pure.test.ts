@@ -48,9 +48,9 @@ describe('newBackfillId', () => {
 describe('compact rows', () => {
   it('round-trips rows exactly, with the fetch time on each', () => {
     const rows = [
-      { ts: T0, domain: 'a.example.com', intervalS: 60, bits: 0 },
-      { ts: T0 + MIN, domain: 'a.example.com', intervalS: 60, bits: 2 ** 53 - 1 },
-      { ts: T0 + 2 * MIN, domain: 'a.example.com', intervalS: 60, bits: 12.5 },
+      { ts: T0, domain: 'a.example.com', intervalS: 60, value: 0 },
+      { ts: T0 + MIN, domain: 'a.example.com', intervalS: 60, value: 2 ** 53 - 1 },
+      { ts: T0 + 2 * MIN, domain: 'a.example.com', intervalS: 60, value: 12.5 },
     ];
     const compact = compactRows(rows);
     expect(compact).toEqual([[T0, 60, 0], [T0 + MIN, 60, 2 ** 53 - 1], [T0 + 2 * MIN, 60, 12.5]]);

@@ -108,7 +108,7 @@ describe('replanAtCoarserTier', () => {
 
 describe('rowsInChunk', () => {
   const c = chunk(300, '2026-11-22T12:00:00Z', '2026-11-22T12:20:00Z');
-  const row = (isoTime: string, bits: number): TrafficRow => ({ ts: T(isoTime), domain: 'a.example.com', intervalS: 300, bits });
+  const row = (isoTime: string, value: number): TrafficRow => ({ ts: T(isoTime), domain: 'a.example.com', intervalS: 300, value });
   const cases: { name: string; rows: TrafficRow[]; want: number[] }[] = [
     { name: 'no rows', rows: [], want: [] },
     {
@@ -124,7 +124,7 @@ describe('rowsInChunk', () => {
   ];
   for (const k of cases) {
     it(k.name, () => {
-      expect(rowsInChunk(k.rows, c).map((r) => r.bits)).toEqual(k.want);
+      expect(rowsInChunk(k.rows, c).map((r) => r.value)).toEqual(k.want);
     });
   }
 });

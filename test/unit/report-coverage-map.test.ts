@@ -5,23 +5,23 @@ import { alignRange, buildReportModel, chooseBucket, classifyCell, finalAgeMs, t
 const H = 3_600_000;
 const T0 = Date.UTC(2025, 5, 1);
 const NOW = Date.UTC(2025, 6, 1);
-const row = (intervalS: number, slots: number, bits: number, provisional = 0, ts = T0, domain = 'a.com'): BucketRow => ({ ts, domain, intervalS, slots, bits, provisional });
+const row = (intervalS: number, slots: number, value: number, provisional = 0, ts = T0, domain = 'a.com'): BucketRow => ({ ts, domain, intervalS, slots, value, provisional });
 
 describe('classifyCell', () => {
-  const cases: { name: string; rows: BucketRow[]; now?: number; expected: { status: string; intervalS: number | undefined; slots: number; expectedSlots: number; bits: number } }[] = [
-    { name: 'nothing archived, in the past: missing', rows: [], expected: { status: 'missing', intervalS: undefined, slots: 0, expectedSlots: 0, bits: 0 } },
-    { name: 'nothing archived, at or after now: future', rows: [], now: T0, expected: { status: 'future', intervalS: undefined, slots: 0, expectedSlots: 0, bits: 0 } },
-    { name: 'complete 1-minute hour', rows: [row(60, 60, 600)], expected: { status: 'complete', intervalS: 60, slots: 60, expectedSlots: 60, bits: 600 } },
-    { name: 'complete at 1 and 5 minutes: the finest wins', rows: [row(300, 12, 999), row(60, 60, 600)], expected: { status: 'complete', intervalS: 60, slots: 60, expectedSlots: 60, bits: 600 } },
-    { name: 'partial 1-minute, complete 5-minute: the complete one wins', rows: [row(60, 40, 400), row(300, 12, 999)], expected: { status: 'complete', intervalS: 300, slots: 12, expectedSlots: 12, bits: 999 } },
-    { name: 'only part of the hour: partial', rows: [row(300, 11, 110)], expected: { status: 'partial', intervalS: 300, slots: 11, expectedSlots: 12, bits: 110 } },
-    { name: 'complete but a slot fetched early: provisional', rows: [row(3600, 1, 5, 1)], expected: { status: 'provisional', intervalS: 3600, slots: 1, expectedSlots: 1, bits: 5 } },
-    { name: 'provisional slots of a resolution not chosen do not matter', rows: [row(60, 60, 600), row(300, 12, 999, 3)], expected: { status: 'complete', intervalS: 60, slots: 60, expectedSlots: 60, bits: 600 } },
+  const cases: { name: string; rows: BucketRow[]; now?: number; expected: { status: string; intervalS: number | undefined; slots: number; expectedSlots: number; value: number } }[] = [
+    { name: 'nothing archived, in the past: missing', rows: [], expected: { status: 'missing', intervalS: undefined, slots: 0, expectedSlots: 0, value: 0 } },
+    { name: 'nothing archived, at or after now: future', rows: [], now: T0, expected: { status: 'future', intervalS: undefined, slots: 0, expectedSlots: 0, value: 0 } },
+    { name: 'complete 1-minute hour', rows: [row(60, 60, 600)], expected: { status: 'complete', intervalS: 60, slots: 60, expectedSlots: 60, value: 600 } },
+    { name: 'complete at 1 and 5 minutes: the finest wins', rows: [row(300, 12, 999), row(60, 60, 600)], expected: { status: 'complete', intervalS: 60, slots: 60, expectedSlots: 60, value: 600 } },
+    { name: 'partial 1-minute, complete 5-minute: the complete one wins', rows: [row(60, 40, 400), row(300, 12, 999)], expected: { status: 'complete', intervalS: 300, slots: 12, expectedSlots: 12, value: 999 } },
+    { name: 'only part of the hour: partial', rows: [row(300, 11, 110)], expected: { status: 'partial', intervalS: 300, slots: 11, expectedSlots: 12, value: 110 } },
+    { name: 'complete but a slot fetched early: provisional', rows: [row(3600, 1, 5, 1)], expected: { status: 'provisional', intervalS: 3600, slots: 1, expectedSlots: 1, value: 5 } },
+    { name: 'provisional slots of a resolution not chosen do not matter', rows: [row(60, 60, 600), row(300, 12, 999, 3)], expected: { status: 'complete', intervalS: 60, slots: 60, expectedSlots: 60, value: 600 } },
   ];
   for (const c of cases) {
     it(c.name, () => {
       const cell = classifyCell(T0, T0 + H, c.rows, c.now ?? NOW);
-      expect({ status: cell.status, intervalS: cell.intervalS, slots: cell.slots, expectedSlots: cell.expectedSlots, bits: cell.bits }).toEqual(c.expected);
+      expect({ status: cell.status, intervalS: cell.intervalS, slots: cell.slots, expectedSlots: cell.expectedSlots, value: cell.value }).toEqual(c.expected);
     });
   }
 });

@@ -12,8 +12,8 @@ const NOW = Date.UTC(2025, 6, 1);
 
 function model(domains = ['a.com']) {
   const rows: BucketRow[] = [
-    { ts: T0, domain: domains[0]!, intervalS: 300, slots: 12, bits: 3_600_000_000, provisional: 0 },
-    { ts: T0 + 3 * H, domain: domains[0]!, intervalS: 300, slots: 12, bits: 1_800_000_000, provisional: 2 },
+    { ts: T0, domain: domains[0]!, intervalS: 300, slots: 12, value: 3_600_000_000, provisional: 0 },
+    { ts: T0 + 3 * H, domain: domains[0]!, intervalS: 300, slots: 12, value: 1_800_000_000, provisional: 2 },
   ];
   return buildReportModel({ domains, from: T0, to: T0 + 4 * H, rows, now: NOW });
 }
@@ -92,7 +92,7 @@ describe('queryReportRows', () => {
     const reader: SqlReader = {
       async query<R>(sql: string, params: readonly unknown[] = []) {
         calls.push({ sql, params });
-        return [{ ts: T0, domain: 'a.com', interval_s: params[1], slots: 1, bits: 5, provisional: 0 }] as R[];
+        return [{ ts: T0, domain: 'a.com', interval_s: params[1], slots: 1, value: 5, provisional: 0 }] as R[];
       },
     };
     const rows = await queryReportRows(reader, { domains: ['a.com', "b'.com"], from: T0, to: T0 + H, bucket: 'hour' });
