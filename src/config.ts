@@ -6,6 +6,8 @@ import { InvalidArgumentError } from './errors.js';
 
 export type SignatureVersion = 'v3' | 'v2';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** The unit of cdn_src_traffic.value: the current official reference says byte, the seed edition bit. */
+export type ValueUnit = 'byte' | 'bit';
 
 export interface Credentials {
   readonly accessKeyId: string;
@@ -30,6 +32,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Basic auth for the queue dashboard (/queues); undefined leaves it open (it is bound to 127.0.0.1 by default). */
   readonly dashboardAuth: DashboardAuth | undefined;
+  /** CDN_VALUE_UNIT: what one unit of the API's Value is; `migrate` records it in QuestDB. */
+  readonly valueUnit: ValueUnit;
 }
 
 export interface DashboardAuth {
@@ -48,6 +52,7 @@ export interface ConfigOverrides {
   readonly questdbHttp?: string | undefined;
   readonly questdbPg?: string | undefined;
   readonly logLevel?: string | undefined;
+  readonly valueUnit?: string | undefined;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -59,6 +64,7 @@ export const DEFAULTS = Object.freeze({
   questdbPg: 'postgres://admin:quest@127.0.0.1:8812/qdb',
   logLevel: 'info' as LogLevel,
   signatureVersion: 'v3' as SignatureVersion,
+  valueUnit: 'byte' as ValueUnit,
 });
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -76,6 +82,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}): Config {
     questdbPg: parsePgUrl(overrides.questdbPg ?? env.QUESTDB_PG ?? DEFAULTS.questdbPg, source(overrides.questdbPg, '--questdb-pg', 'QUESTDB_PG')),
     logLevel: parseLogLevel(overrides.logLevel ?? env.LOG_LEVEL, source(overrides.logLevel, '--log-level', 'LOG_LEVEL')),
     dashboardAuth: parseDashboardAuth(env),
+    valueUnit: parseValueUnit(overrides.valueUnit ?? env.CDN_VALUE_UNIT, source(overrides.valueUnit, '--value-unit', 'CDN_VALUE_UNIT')),
   };
 }
 
@@ -183,6 +190,13 @@ function parseLogLevel(raw: string | undefined, name: string): LogLevel {
   const level = raw.trim().toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new InvalidArgumentError(`must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`, name);
   return level;
+}
+
+function parseValueUnit(raw: string | undefined, name: string): ValueUnit {
+  if (raw === undefined || raw.trim() === '') return DEFAULTS.valueUnit;
+  const v = raw.trim().toLowerCase();
+  if (v === 'byte' || v === 'bit') return v;
+  throw new InvalidArgumentError(`must be byte or bit (the unit of the API's Value), got ${JSON.stringify(raw)}`, name);
 }
 
 function parseSignatureVersion(raw: string | undefined): SignatureVersion {

@@ -2,6 +2,7 @@
 import { loadConfig } from '../config.js';
 import { createLogger } from '../ops/logger.js';
 import { runMigrations } from '../store/migrations-runner.js';
+import { recordValueUnit } from '../store/value-unit.js';
 import { parseCommandArgs, stringFlag } from './args.js';
 import { EXIT_OK, type Command } from './command.js';
 
@@ -9,19 +10,32 @@ export const migrateCommand: Command = {
   name: 'migrate',
   summary: 'apply pending QuestDB migrations (safe to run again)',
   help: [
-    'Usage: cdn-etl migrate [--questdb-http URL] [--log-level LEVEL]',
+    'Usage: cdn-etl migrate [--questdb-http URL] [--value-unit byte|bit] [--change-unit] [--log-level LEVEL]',
     '',
     'Applies the migrations/*.sql files not yet applied to QuestDB, in name order, and records each',
     'one (name, sha256, time) in the table cdn_etl_migrations. Files applied earlier are skipped;',
     'an applied file that was changed stops the run (restore it and add a new numbered migration).',
+    'Then it records the unit of the API\'s Value (CDN_VALUE_UNIT) in cdn_etl_value_unit, which every',
+    'view reads; a unit different from the recorded one is refused unless --change-unit is given.',
     '',
     'Options:',
     '  --questdb-http URL   QuestDB HTTP endpoint (env QUESTDB_HTTP, default http://127.0.0.1:9000)',
+    '  --value-unit UNIT    byte or bit: the unit of the API\'s Value (env CDN_VALUE_UNIT, default byte)',
+    '  --change-unit        replace a different recorded unit (every derived figure changes by 8x)',
     '  --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)',
   ].join('\n'),
   async run(argv, ctx) {
-    const args = parseCommandArgs(argv, { 'questdb-http': { type: 'string' }, 'log-level': { type: 'string' } });
-    const config = loadConfig(ctx.env, { questdbHttp: stringFlag(args, 'questdb-http'), logLevel: stringFlag(args, 'log-level') });
+    const args = parseCommandArgs(argv, {
+      'questdb-http': { type: 'string' },
+      'log-level': { type: 'string' },
+      'value-unit': { type: 'string' },
+      'change-unit': { type: 'boolean' },
+    });
+    const config = loadConfig(ctx.env, {
+      questdbHttp: stringFlag(args, 'questdb-http'),
+      logLevel: stringFlag(args, 'log-level'),
+      valueUnit: stringFlag(args, 'value-unit'),
+    });
     const logger = createLogger({ level: config.logLevel });
     const { applied, skipped } = await runMigrations({ questdbHttp: config.questdbHttp, logger });
     for (const name of applied) ctx.stdout.write(`applied  ${name}\n`);
@@ -30,6 +44,14 @@ export const migrateCommand: Command = {
       applied.length === 0
         ? `QuestDB at ${config.questdbHttp} is up to date (${skipped.length} migration${skipped.length === 1 ? '' : 's'} already applied)\n`
         : `applied ${applied.length} migration${applied.length === 1 ? '' : 's'} to QuestDB at ${config.questdbHttp}\n`,
+    );
+    const unit = await recordValueUnit(config.questdbHttp, config.valueUnit, { change: args.values['change-unit'] === true });
+    ctx.stdout.write(
+      unit.action === 'recorded'
+        ? `value unit: ${unit.unit} (recorded)\n`
+        : unit.action === 'changed'
+          ? `value unit: changed from ${unit.previous!} to ${unit.unit}; every view now derives bytes and bit/s from ${unit.unit}s\n`
+          : `value unit: ${unit.unit}\n`,
     );
     return EXIT_OK;
   },

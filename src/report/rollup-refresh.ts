@@ -7,7 +7,7 @@ import { execSql, rowsAsObjects } from '../store/questdb-http.js';
 import { quoteStringLiteral } from '../store/sql-quote.js';
 import { waitUntilVisible } from '../store/wal-visibility.js';
 
-export const ROLLUP_VIEWS = ['cdn_src_traffic_1h', 'cdn_src_traffic_1d'] as const;
+export const ROLLUP_VIEWS = ['cdn_src_traffic_5m', 'cdn_src_traffic_1h', 'cdn_src_traffic_1d'] as const;
 export const BASE_TABLE = 'cdn_src_traffic';
 
 export interface WaitForRollupsOptions {

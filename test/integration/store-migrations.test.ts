@@ -135,7 +135,7 @@ describe('the real migrations', () => {
       { column: 'ts', type: 'TIMESTAMP', designated: true, upsertKey: true },
       { column: 'domain', type: 'SYMBOL', designated: false, upsertKey: true },
       { column: 'interval_s', type: 'INT', designated: false, upsertKey: true },
-      { column: 'bits', type: 'DOUBLE', designated: false, upsertKey: false },
+      { column: 'value', type: 'DOUBLE', designated: false, upsertKey: false },
       { column: 'fetched_at', type: 'TIMESTAMP', designated: false, upsertKey: false },
     ]);
     const [table] = rowsAsObjects(await execSql(HTTP, "SELECT partitionBy, walEnabled, dedup, ttlValue FROM tables() WHERE table_name = 'cdn_src_traffic'"));

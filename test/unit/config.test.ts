@@ -2,6 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { refusal } from '../helpers/refusal.js';
 import { DEFAULTS, loadConfig, redactUrl, requireCredentials } from '../../src/config.js';
 
+describe('value unit setting', () => {
+  it.each([
+    ['byte', { CDN_VALUE_UNIT: 'byte' }, {}, 'byte'],
+    ['bit, any case, spaces', { CDN_VALUE_UNIT: ' BIT ' }, {}, 'bit'],
+    ['flag wins', { CDN_VALUE_UNIT: 'bit' }, { valueUnit: 'byte' }, 'byte'],
+  ])('%s', (_name, env, overrides, unit) => {
+    expect(loadConfig(env, overrides).valueUnit).toBe(unit);
+  });
+});
+
 describe('loadConfig defaults', () => {
   it('uses the contract defaults with an empty environment', () => {
     const config = loadConfig({});
@@ -15,6 +25,7 @@ describe('loadConfig defaults', () => {
       questdbHttp: 'http://127.0.0.1:9000',
       questdbPg: 'postgres://admin:quest@127.0.0.1:8812/qdb',
       logLevel: 'info',
+      valueUnit: 'byte',
     });
     expect(DEFAULTS.apiQps).toBe(10);
   });
@@ -71,6 +82,9 @@ describe('loadConfig refusals name the variable or flag', () => {
     ['secret without id', { ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's' }, {}, 'ALIBABA_CLOUD_ACCESS_KEY_ID'],
     ['id without secret', { ALIBABA_CLOUD_ACCESS_KEY_ID: 'a' }, {}, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
     ['token without keys', { ALIBABA_CLOUD_SECURITY_TOKEN: 't' }, {}, 'ALIBABA_CLOUD_SECURITY_TOKEN'],
+    ['value unit word', { CDN_VALUE_UNIT: 'octet' }, {}, 'CDN_VALUE_UNIT'],
+    ['value unit plural', { CDN_VALUE_UNIT: 'bytes' }, {}, 'CDN_VALUE_UNIT'],
+    ['value unit flag', {}, { valueUnit: 'kb' }, '--value-unit'],
   ])('%s', (_name, env, overrides, source) => {
     const err = refusal(() => loadConfig(env, overrides));
     expect(err.code).toBe('CDN_ETL_INVALID_ARGUMENT');
