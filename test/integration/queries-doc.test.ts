@@ -20,6 +20,14 @@ function docQueries(): Map<string, string> {
   return out;
 }
 
+/** The SQL of each `-- literal: id` block: the same query with literals, as pasted into psql. */
+function docLiterals(): Map<string, string> {
+  const text = readFileSync(new URL('../../docs/QUERIES.md', import.meta.url), 'utf8');
+  const out = new Map<string, string>();
+  for (const m of text.matchAll(/```sql\n-- literal: ([a-z0-9-]+)\n([\s\S]*?)```/g)) out.set(m[1]!, m[2]!.trim().replace(/;$/, ''));
+  return out;
+}
+
 const MIN = 60_000;
 const FIVE = 5 * MIN;
 const HOUR = 60 * MIN;
@@ -52,24 +60,24 @@ function rowsForA(): LoadRow[] {
   const rows: LoadRow[] = [];
   for (const { ts, v } of aTruth()) {
     if (ts < APR24) {
-      rows.push({ ts, domain: A, intervalS: 300, bits: 300 * v });
+      rows.push({ ts, domain: A, intervalS: 300, value: 300 * v });
       continue;
     }
     for (let m = 0; m < 5; m++) {
       if (ts === HOLE_WINDOW && m === 2) continue;
-      rows.push({ ts: ts + m * MIN, domain: A, intervalS: 60, bits: 60 * v });
+      rows.push({ ts: ts + m * MIN, domain: A, intervalS: 60, value: 60 * v });
     }
   }
   // The same 5 minutes also archived at 5-minute resolution, with a different value.
-  rows.push({ ts: APR24, domain: A, intervalS: 300, bits: 300 * SPIKE });
+  rows.push({ ts: APR24, domain: A, intervalS: 300, value: 300 * SPIKE });
   return rows;
 }
 
 function rowsForB(): LoadRow[] {
   const rows: LoadRow[] = [];
-  for (let t = MAR; t < MAY; t += HOUR) rows.push({ ts: t, domain: B, intervalS: 3600, bits: 36_000 });
+  for (let t = MAR; t < MAY; t += HOUR) rows.push({ ts: t, domain: B, intervalS: 3600, value: 36_000 });
   const tenOClock = Date.UTC(2025, 3, 1, 10);
-  for (let i = 0; i < 12; i++) rows.push({ ts: tenOClock + i * FIVE, domain: B, intervalS: 300, bits: 3_100 });
+  for (let i = 0; i < 12; i++) rows.push({ ts: tenOClock + i * FIVE, domain: B, intervalS: 300, value: 3_100 });
   return rows;
 }
 
@@ -85,11 +93,11 @@ function bDailyBits(day: number): number {
   return day === APR ? 864_000 - 36_000 + 12 * 3_100 : 864_000;
 }
 
-/** 95th percentile by the billing convention: drop floor(N * 5%) highest samples, take the highest left. */
-function p95(samples: number[]): { samples: number; dropped: number; p95_bps: number } {
-  const sorted = [...samples].sort((x, y) => y - x);
-  const dropped = Math.floor(samples.length * 0.05);
-  return { samples: samples.length, dropped, p95_bps: sorted[dropped]! };
+/** 95th percentile by the billing convention: the month's points, missing ones 0, floor(N * 5%) highest dropped. */
+function p95(held: number[], pointsInMonth: number): { points_in_month: number; points_held: number; dropped: number; p95_bps: number; peak_bps: number } {
+  const sorted = [...held].sort((x, y) => y - x);
+  const dropped = Math.floor((pointsInMonth * 5) / 100);
+  return { points_in_month: pointsInMonth, points_held: held.length, dropped, p95_bps: sorted[dropped] ?? 0, peak_bps: sorted[0]! };
 }
 
 describe('docs/QUERIES.md against loaded data', () => {
@@ -119,8 +127,9 @@ describe('docs/QUERIES.md against loaded data', () => {
 
   it('the doc holds exactly the tested queries', () => {
     expect([...queries.keys()].sort()).toEqual(
-      ['coverage-daily', 'daily-traffic', 'finest-series', 'freshness', 'month-over-month', 'p95-monthly', 'top-domains'].sort(),
+      ['coverage-daily', 'daily-traffic', 'daily-traffic-zone', 'finest-series', 'freshness', 'month-over-month', 'p95-monthly', 'top-domains'].sort(),
     );
+    expect([...docLiterals().keys()].sort()).toEqual(['daily-traffic-zone', 'p95-monthly']);
   });
 
   it('daily-traffic: one row per day and domain, each hour counted once at its best resolution', async () => {
@@ -129,12 +138,24 @@ describe('docs/QUERIES.md against loaded data', () => {
     for (let day = MAR; day < MAY; day += DAY) {
       const a = aDailyBits(day);
       const aFinest = day >= APR24 ? 60 : 300;
-      expected.push({ day, domain: A, bits: a, gigabytes: a / 8 / 1e9, hours: 24, complete_hours: day === Date.UTC(2025, 3, 30) ? 23 : 24, finest_interval_s: aFinest, coarsest_interval_s: aFinest });
+      expected.push({ day, domain: A, value: a, gigabytes: a / 1e9, hours: 24, complete_hours: day === Date.UTC(2025, 3, 30) ? 23 : 24, finest_interval_s: aFinest, coarsest_interval_s: aFinest });
       const b = bDailyBits(day);
-      expected.push({ day, domain: B, bits: b, gigabytes: b / 8 / 1e9, hours: 24, complete_hours: 24, finest_interval_s: day === APR ? 300 : 3600, coarsest_interval_s: 3600 });
+      expected.push({ day, domain: B, value: b, gigabytes: b / 1e9, hours: 24, complete_hours: 24, finest_interval_s: day === APR ? 300 : 3600, coarsest_interval_s: 3600 });
     }
     expect(rows).toHaveLength(122);
     expect(rows).toEqual(expected);
+  });
+
+  it('daily-traffic-zone: local days in Asia/Shanghai, as parameters and as the psql literal', async () => {
+    const from = Date.UTC(2025, 2, 2, 16);
+    const rows = await pg.query(sql('daily-traffic-zone'), [A, iso(from), iso(from + 2 * DAY), 'Asia/Shanghai']);
+    const day = (start: number) => {
+      const value = aTruth().filter((s) => s.ts >= start && s.ts < start + DAY).reduce((a, s) => a + 300 * s.v, 0);
+      return { day_start: start, domain: A, value, gigabytes: value / 1e9, covered_s: 86_400, hours: 24, complete_hours: 24 };
+    };
+    expect(rows).toEqual([day(from), day(from + DAY)]);
+    const literal = await pg.query<{ domain: string }>(docLiterals().get('daily-traffic-zone')!);
+    expect(literal.filter((r) => r.domain === A)).toEqual(rows);
   });
 
   it('top-domains: ranked by traffic over the period', async () => {
@@ -146,23 +167,46 @@ describe('docs/QUERIES.md against loaded data', () => {
       b += bDailyBits(day);
     }
     expect(rows).toEqual([
-      { domain: A, bits: a, gigabytes: a / 8 / 1e9, hours: 1464 },
-      { domain: B, bits: b, gigabytes: b / 8 / 1e9, hours: 1464 },
+      { domain: A, value: a, gigabytes: a / 1e9, hours: 1464 },
+      { domain: B, value: b, gigabytes: b / 1e9, hours: 1464 },
     ]);
   });
 
-  it('p95-monthly: drops the top 5 % of the 5-minute samples and takes the highest left', async () => {
-    const rows = await pg.query(sql('p95-monthly'), [A, iso(MAR), iso(MAY)]);
+  it("p95-monthly: the month's 5-minute points in the zone, the top 5 % dropped, the highest left billed", async () => {
+    const rows = await pg.query(sql('p95-monthly'), [A, iso(MAR), iso(MAY), 'UTC']);
     const truth = aTruth();
-    const march = truth.filter((s) => s.ts < APR).map((s) => s.v);
-    // April: 5-minute rows win over minutes (the spike), the slot missing a minute is no sample.
-    const april = truth.filter((s) => s.ts >= APR && s.ts !== HOLE_WINDOW).map((s) => (s.ts === APR24 ? SPIKE : s.v));
-    expect(p95(march)).toEqual({ samples: 8928, dropped: 446, p95_bps: 8482 });
+    // bit/s of a point: bytes * 8 / 300, and a slot holds 300 * v bytes.
+    const march = truth.filter((s) => s.ts < APR).map((s) => 8 * s.v);
+    // April: where all five minutes exist they are the point (the 5-minute row at APR24 says the same time
+    // differently and is not used); the bucket missing a minute is no point, so it counts as 0.
+    const april = truth.filter((s) => s.ts >= APR && s.ts !== HOLE_WINDOW).map((s) => 8 * s.v);
+    expect(p95(march, 8928)).toEqual({ points_in_month: 8928, points_held: 8928, dropped: 446, p95_bps: 8 * 8482, peak_bps: 8 * 8928 });
     expect(rows).toEqual([
-      { month: MAR, ...p95(march) },
-      { month: APR, ...p95(april) },
+      { domain: A, month: '2025-03', month_start: MAR, ...p95(march, 8928) },
+      { domain: A, month: '2025-04', month_start: APR, ...p95(april, 8640) },
     ]);
-    expect(rows[1]!.samples).toBe(8639);
+    expect(rows[1]!.points_held).toBe(8639);
+  });
+
+  it('p95-monthly in Asia/Shanghai: months start at 16:00 UTC the day before', async () => {
+    const rows = await pg.query(sql('p95-monthly'), [A, iso(MAR - 8 * HOUR), iso(MAY - 8 * HOUR), 'Asia/Shanghai']);
+    const truth = aTruth().filter((s) => s.ts >= MAR - 8 * HOUR && s.ts < MAY - 8 * HOUR && s.ts !== HOLE_WINDOW);
+    const march = truth.filter((s) => s.ts < APR - 8 * HOUR).map((s) => 8 * s.v);
+    const april = truth.filter((s) => s.ts >= APR - 8 * HOUR).map((s) => 8 * s.v);
+    expect(rows).toEqual([
+      { domain: A, month: '2025-03', month_start: MAR - 8 * HOUR, ...p95(march, 8928) },
+      { domain: A, month: '2025-04', month_start: APR - 8 * HOUR, ...p95(april, 8640) },
+    ]);
+    // The psql form with literals (every domain of the archive there, Asia/Shanghai) gives A's rows too.
+    const literal = docLiterals().get('p95-monthly')!;
+    const all = await pg.query<{ domain: string }>(literal);
+    expect(all.filter((r) => r.domain === A)).toEqual(rows);
+    // The view does the same for Chinese-mainland billing months; the data's last 8 hours are May there.
+    const view = await pg.query('SELECT * FROM cdn_src_traffic_p95_month_cn WHERE domain = $1 ORDER BY month', [A]);
+    const may = aTruth().filter((s) => s.ts >= MAY - 8 * HOUR && s.ts !== HOLE_WINDOW).map((s) => 8 * s.v);
+    expect(view).toEqual([...rows, { domain: A, month: '2025-05', month_start: MAY - 8 * HOUR, ...p95(may, 8928) }]);
+    // 95 points of 8928 held (the bucket missing a minute is one of them): fewer than the 446 dropped, so 0.
+    expect(view[2]).toMatchObject({ points_held: 95, p95_bps: 0 });
   });
 
   it('month-over-month: monthly totals and the change from the month before', async () => {
@@ -176,10 +220,10 @@ describe('docs/QUERIES.md against loaded data', () => {
     expect(bMar).toBe(26_784_000);
     expect(bApr).toBe(25_921_200);
     expect(rows).toEqual([
-      { month: MAR, domain: A, bits: aMar, previous_bits: null, change_percent: null },
-      { month: APR, domain: A, bits: aApr, previous_bits: aMar, change_percent: (100.0 * (aApr - aMar)) / aMar },
-      { month: MAR, domain: B, bits: bMar, previous_bits: null, change_percent: null },
-      { month: APR, domain: B, bits: bApr, previous_bits: bMar, change_percent: (100.0 * (bApr - bMar)) / bMar },
+      { month: MAR, domain: A, value: aMar, previous_value: null, change_percent: null },
+      { month: APR, domain: A, value: aApr, previous_value: aMar, change_percent: (100.0 * (aApr - aMar)) / aMar },
+      { month: MAR, domain: B, value: bMar, previous_value: null, change_percent: null },
+      { month: APR, domain: B, value: bApr, previous_value: bMar, change_percent: (100.0 * (bApr - bMar)) / bMar },
     ]);
   });
 
@@ -200,10 +244,10 @@ describe('docs/QUERIES.md against loaded data', () => {
   it('finest-series: 1-minute where present, else 5-minute, else hourly', async () => {
     const aRows = await pg.query(sql('finest-series'), [A, iso(Date.UTC(2025, 3, 23, 23, 50)), iso(Date.UTC(2025, 3, 24, 0, 10))]);
     const v = new Map(aTruth().map((s) => [s.ts, s.v]));
-    const fiveMin = (ts: number) => ({ ts, interval_s: 300, bits: 300 * v.get(ts)!, bps: v.get(ts)! });
+    const fiveMin = (ts: number) => ({ ts, interval_s: 300, value: 300 * v.get(ts)!, bps: (300 * v.get(ts)! * 8) / 300 });
     const minute = (ts: number) => {
       const sv = v.get(Math.floor(ts / FIVE) * FIVE)!;
-      return { ts, interval_s: 60, bits: 60 * sv, bps: sv };
+      return { ts, interval_s: 60, value: 60 * sv, bps: (60 * sv * 8) / 60 };
     };
     expect(aRows).toEqual([
       fiveMin(Date.UTC(2025, 3, 23, 23, 50)),
@@ -212,9 +256,9 @@ describe('docs/QUERIES.md against loaded data', () => {
     ]);
     const bRows = await pg.query(sql('finest-series'), [B, iso(Date.UTC(2025, 3, 1, 9)), iso(Date.UTC(2025, 3, 1, 12))]);
     expect(bRows).toEqual([
-      { ts: Date.UTC(2025, 3, 1, 9), interval_s: 3600, bits: 36_000, bps: 10 },
-      ...Array.from({ length: 12 }, (_, i) => ({ ts: Date.UTC(2025, 3, 1, 10) + i * FIVE, interval_s: 300, bits: 3_100, bps: 3_100 / 300 })),
-      { ts: Date.UTC(2025, 3, 1, 11), interval_s: 3600, bits: 36_000, bps: 10 },
+      { ts: Date.UTC(2025, 3, 1, 9), interval_s: 3600, value: 36_000, bps: 80 },
+      ...Array.from({ length: 12 }, (_, i) => ({ ts: Date.UTC(2025, 3, 1, 10) + i * FIVE, interval_s: 300, value: 3_100, bps: (3_100 * 8) / 300 })),
+      { ts: Date.UTC(2025, 3, 1, 11), interval_s: 3600, value: 36_000, bps: 80 },
     ]);
   });
 

@@ -252,9 +252,35 @@ describe('grafana provisioning', () => {
     expect(dashboardFiles).toEqual(['cdn-etl-traffic.json']);
   });
 
+  it('pipeline counters: one series per counter and job, since rate() drops __name__', () => {
+    const dash = dashboards[0]!;
+    const panel = (dash.panels as Obj[]).find((p) => String(p.title).startsWith('Pipeline counters'))!;
+    const counters = [...new Set([...read('src/ops/metrics.ts').matchAll(/'(cdn_etl_[a-z_]+_total)'/g)].map((m) => m[1]!))].sort();
+    expect(counters).toHaveLength(7);
+    const targets = panel.targets as Obj[];
+    for (const t of targets) {
+      expect(String(t.legendFormat)).not.toContain('__name__');
+      expect(String(t.expr)).not.toContain('__name__');
+      expect(String(t.expr)).toMatch(/^sum by \(job\) \(rate\(cdn_etl_[a-z_]+_total\{job=~"cdn-etl-worker\|cdn-etl-sync"\}\[5m\]\)\)$/);
+    }
+    expect(targets.map((t) => /cdn_etl_[a-z_]+_total/.exec(String(t.expr))![0]).sort()).toEqual(counters);
+    expect(new Set(targets.map((t) => t.legendFormat)).size).toBe(counters.length);
+  });
+
   it('the dashboard shows traffic, freshness and coverage from the real tables and views', () => {
     const relations = migratedRelations();
-    expect([...relations].sort()).toEqual(['cdn_src_traffic', 'cdn_src_traffic_1d', 'cdn_src_traffic_1d_best', 'cdn_src_traffic_1h', 'cdn_src_traffic_1h_best']);
+    expect([...relations].sort()).toEqual([
+      'cdn_etl_value_unit',
+      'cdn_src_traffic',
+      'cdn_src_traffic_1d',
+      'cdn_src_traffic_1d_best',
+      'cdn_src_traffic_1h',
+      'cdn_src_traffic_1h_best',
+      'cdn_src_traffic_5m',
+      'cdn_src_traffic_5m_best',
+      'cdn_src_traffic_5m_pick',
+      'cdn_src_traffic_p95_month_cn',
+    ]);
     const dash = dashboards[0]!;
     const titles = (dash.panels as Obj[]).map((p) => String(p.title).toLowerCase());
     for (const word of ['traffic per domain', 'freshness', 'coverage']) expect(titles.some((t) => t.includes(word)), word).toBe(true);
