@@ -3,6 +3,7 @@
  * point; every other module receives what it needs as parameters.
  */
 import { InvalidArgumentError } from './errors.js';
+import { parseTimeZone } from './time/zone.js';
 
 export type SignatureVersion = 'v3' | 'v2';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -34,6 +35,8 @@ export interface Config {
   readonly dashboardAuth: DashboardAuth | undefined;
   /** CDN_VALUE_UNIT: what one unit of the API's Value is; `migrate` records it in QuestDB. */
   readonly valueUnit: ValueUnit;
+  /** CDN_ETL_TZ / --tz: the IANA zone in which days and months are shown (default UTC). */
+  readonly timeZone: string;
 }
 
 export interface DashboardAuth {
@@ -53,6 +56,7 @@ export interface ConfigOverrides {
   readonly questdbPg?: string | undefined;
   readonly logLevel?: string | undefined;
   readonly valueUnit?: string | undefined;
+  readonly timeZone?: string | undefined;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -65,6 +69,7 @@ export const DEFAULTS = Object.freeze({
   logLevel: 'info' as LogLevel,
   signatureVersion: 'v3' as SignatureVersion,
   valueUnit: 'byte' as ValueUnit,
+  timeZone: 'UTC',
 });
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -83,6 +88,7 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}): Config {
     logLevel: parseLogLevel(overrides.logLevel ?? env.LOG_LEVEL, source(overrides.logLevel, '--log-level', 'LOG_LEVEL')),
     dashboardAuth: parseDashboardAuth(env),
     valueUnit: parseValueUnit(overrides.valueUnit ?? env.CDN_VALUE_UNIT, source(overrides.valueUnit, '--value-unit', 'CDN_VALUE_UNIT')),
+    timeZone: parseZoneSetting(overrides.timeZone ?? env.CDN_ETL_TZ, source(overrides.timeZone, '--tz', 'CDN_ETL_TZ')),
   };
 }
 
@@ -197,6 +203,11 @@ function parseValueUnit(raw: string | undefined, name: string): ValueUnit {
   const v = raw.trim().toLowerCase();
   if (v === 'byte' || v === 'bit') return v;
   throw new InvalidArgumentError(`must be byte or bit (the unit of the API's Value), got ${JSON.stringify(raw)}`, name);
+}
+
+function parseZoneSetting(raw: string | undefined, name: string): string {
+  if (raw === undefined || raw.trim() === '') return DEFAULTS.timeZone;
+  return parseTimeZone(raw, name);
 }
 
 function parseSignatureVersion(raw: string | undefined): SignatureVersion {

@@ -2,13 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { refusal } from '../helpers/refusal.js';
 import { DEFAULTS, loadConfig, redactUrl, requireCredentials } from '../../src/config.js';
 
-describe('value unit setting', () => {
+describe('value unit and time zone settings', () => {
   it.each([
-    ['byte', { CDN_VALUE_UNIT: 'byte' }, {}, 'byte'],
-    ['bit, any case, spaces', { CDN_VALUE_UNIT: ' BIT ' }, {}, 'bit'],
-    ['flag wins', { CDN_VALUE_UNIT: 'bit' }, { valueUnit: 'byte' }, 'byte'],
-  ])('%s', (_name, env, overrides, unit) => {
-    expect(loadConfig(env, overrides).valueUnit).toBe(unit);
+    ['byte', { CDN_VALUE_UNIT: 'byte' }, {}, 'byte', 'UTC'],
+    ['bit, any case, spaces', { CDN_VALUE_UNIT: ' BIT ' }, {}, 'bit', 'UTC'],
+    ['flag wins', { CDN_VALUE_UNIT: 'bit' }, { valueUnit: 'byte' }, 'byte', 'UTC'],
+    ['zone canonicalised', { CDN_ETL_TZ: 'asia/shanghai' }, {}, 'byte', 'Asia/Shanghai'],
+    ['zone flag wins', { CDN_ETL_TZ: 'Europe/Berlin' }, { timeZone: 'America/New_York' }, 'byte', 'America/New_York'],
+    ['utc spelled z', { CDN_ETL_TZ: 'z' }, {}, 'byte', 'UTC'],
+    ['fixed offset, spelled as QuestDB reads it', { CDN_ETL_TZ: 'utc+8' }, {}, 'byte', 'UTC+08:00'],
+    ['fixed offset with minutes', { CDN_ETL_TZ: 'UTC-09:30' }, {}, 'byte', 'UTC-09:30'],
+  ])('%s', (_name, env, overrides, unit, zone) => {
+    const config = loadConfig(env, overrides);
+    expect([config.valueUnit, config.timeZone]).toEqual([unit, zone]);
   });
 });
 
@@ -26,6 +32,7 @@ describe('loadConfig defaults', () => {
       questdbPg: 'postgres://admin:quest@127.0.0.1:8812/qdb',
       logLevel: 'info',
       valueUnit: 'byte',
+      timeZone: 'UTC',
     });
     expect(DEFAULTS.apiQps).toBe(10);
   });
@@ -85,6 +92,9 @@ describe('loadConfig refusals name the variable or flag', () => {
     ['value unit word', { CDN_VALUE_UNIT: 'octet' }, {}, 'CDN_VALUE_UNIT'],
     ['value unit plural', { CDN_VALUE_UNIT: 'bytes' }, {}, 'CDN_VALUE_UNIT'],
     ['value unit flag', {}, { valueUnit: 'kb' }, '--value-unit'],
+    ['unknown zone', { CDN_ETL_TZ: 'Mars/Olympus' }, {}, 'CDN_ETL_TZ'],
+    ['zone abbreviation', { CDN_ETL_TZ: 'CST' }, {}, 'CDN_ETL_TZ'],
+    ['zone flag', {}, { timeZone: 'Asia/Nowhere' }, '--tz'],
   ])('%s', (_name, env, overrides, source) => {
     const err = refusal(() => loadConfig(env, overrides));
     expect(err.code).toBe('CDN_ETL_INVALID_ARGUMENT');
