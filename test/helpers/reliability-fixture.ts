@@ -34,8 +34,8 @@ export const REPO_ROOT = ((): string => {
   return dir;
 })();
 export const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
-export const SHARED_QUESTDB_HTTP = 'http://127.0.0.1:9000';
-export const SHARED_QUESTDB_PG = 'postgres://admin:quest@127.0.0.1:8812/qdb';
+export const SHARED_QUESTDB_HTTP = process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000';
+export const SHARED_QUESTDB_PG = process.env.QUESTDB_PG ?? 'postgres://admin:quest@127.0.0.1:8812/qdb';
 export const TABLE = 'cdn_src_traffic';
 
 export function tag(): string {

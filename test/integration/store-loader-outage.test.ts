@@ -6,8 +6,8 @@ import { TrafficLoader, type LoadBatchEvent, type LoadRow } from '../../src/stor
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
 import { Forwarder, freePort } from '../helpers/ops-fixture.js';
 
-const HTTP = 'http://127.0.0.1:9000';
-const PG = 'postgres://admin:quest@127.0.0.1:8812/qdb';
+const HTTP = process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000';
+const PG = process.env.QUESTDB_PG ?? 'postgres://admin:quest@127.0.0.1:8812/qdb';
 const TABLE = 'cdn_src_traffic';
 
 function uniqueDomain(label: string): string {

@@ -18,7 +18,7 @@ describe('cdn-etl migrate', () => {
     expect(await migrateCommand.run([], first.ctx)).toBe(0);
     expect(first.out()).toMatch(/^(applied|skipped) {2}001_create_cdn_src_traffic\.sql/m);
     const second = context({});
-    expect(await migrateCommand.run(['--questdb-http', 'http://127.0.0.1:9000'], second.ctx)).toBe(0);
+    expect(await migrateCommand.run(['--questdb-http', process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000'], second.ctx)).toBe(0);
     expect(second.out()).toContain('skipped  001_create_cdn_src_traffic.sql (already applied)\n');
     expect(second.out()).toMatch(/QuestDB at http:\/\/127\.0\.0\.1:\d+ is up to date \(\d+ migrations? already applied\)\nvalue unit: byte\n$/);
   });

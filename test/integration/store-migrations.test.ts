@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultMigrationsDir, readMigrationFiles, runMigrations } from '../../src/store/migrations-runner.js';
 import { execSql, rowsAsObjects } from '../../src/store/questdb-http.js';
 
-const HTTP = 'http://127.0.0.1:9000';
+const HTTP = process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000';
 
 describe('migrations runner on a fresh history table and a temp folder', () => {
   const id = randomUUID().slice(0, 8);

@@ -5,8 +5,8 @@ import { execSql, rowsAsObjects } from '../../src/store/questdb-http.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
 
-const HTTP = 'http://127.0.0.1:9000';
-const PG = 'postgres://admin:quest@127.0.0.1:8812/qdb';
+const HTTP = process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000';
+const PG = process.env.QUESTDB_PG ?? 'postgres://admin:quest@127.0.0.1:8812/qdb';
 
 describe('execSql', () => {
   it('returns columns, rows and count', async () => {
