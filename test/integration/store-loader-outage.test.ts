@@ -60,7 +60,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   }
 
   it('QuestDB down when the first flush starts and back a little later: no row lost', async () => {
-    const forwarder = new Forwarder(await freePort(), 9000);
+    const forwarder = new Forwarder(await freePort(), Number(new URL(HTTP).port));
     forwarders.push(forwarder);
     const events: LoadBatchEvent[] = [];
     // Created while nothing listens: the pinned protocol version means creation needs no server.
@@ -79,7 +79,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   });
 
   it('QuestDB down when a flush of an already working loader starts, back a little later: no row lost', async () => {
-    const forwarder = new Forwarder(await freePort(), 9000);
+    const forwarder = new Forwarder(await freePort(), Number(new URL(HTTP).port));
     forwarders.push(forwarder);
     await forwarder.start();
     const events: LoadBatchEvent[] = [];
@@ -100,7 +100,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   });
 
   it('QuestDB goes away in the middle of a load and comes back: no row lost', async () => {
-    const forwarder = new Forwarder(await freePort(), 9000);
+    const forwarder = new Forwarder(await freePort(), Number(new URL(HTTP).port));
     forwarders.push(forwarder);
     await forwarder.start();
     const events: LoadBatchEvent[] = [];
@@ -125,7 +125,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   });
 
   it('QuestDB never comes back: LoadError naming the batch, its rows and the cause', async () => {
-    const forwarder = new Forwarder(await freePort(), 9000);
+    const forwarder = new Forwarder(await freePort(), Number(new URL(HTTP).port));
     const events: LoadBatchEvent[] = [];
     const loader = await loaderVia(forwarder, events, { deadlineMs: 1_500, batchRows: 700 });
     const err = await loader.load(rowsFor(uniqueDomain('never'), 1_000)).then(
@@ -138,7 +138,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   });
 
   it('a cancelled load stops retrying and says so', async () => {
-    const forwarder = new Forwarder(await freePort(), 9000);
+    const forwarder = new Forwarder(await freePort(), Number(new URL(HTTP).port));
     const events: LoadBatchEvent[] = [];
     const loader = await loaderVia(forwarder, events);
     const controller = new AbortController();
