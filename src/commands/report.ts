@@ -10,6 +10,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { alignRange, buildReportModel, chooseBucket } from '../report/coverage-map.js';
 import { renderReportHtml } from '../report/render-html.js';
 import { renderReportText } from '../report/render-text.js';
+import { queryReportFigures } from '../report/report-figures.js';
 import { MAX_REPORT_DOMAINS, queryReportRows } from '../report/report-query.js';
 import { QuestDbPg } from '../store/questdb-pg.js';
 import { DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, parseCommandArgs, rangeFlags, requiredFlag, stringFlag } from './args.js';
@@ -29,6 +30,7 @@ const HELP = [
   'Options:',
   ...DOMAIN_RANGE_HELP,
   '  --out FILE            the HTML file to write (replaced if it exists)',
+  '  --tz ZONE             show times, days and billing months in this IANA zone (env CDN_ETL_TZ, default UTC)',
   '  --questdb-pg URL      QuestDB PG wire (env QUESTDB_PG, default postgres://admin:quest@127.0.0.1:8812/qdb)',
   '',
   'Exit: 0 written, 2 bad input, 3 QuestDB unavailable.',
@@ -42,6 +44,7 @@ export const reportCommand: Command = {
     const args = parseCommandArgs(argv, {
       ...DOMAIN_RANGE_OPTIONS,
       out: { type: 'string' },
+      tz: { type: 'string' },
       'questdb-pg': { type: 'string' },
     });
     const domains = domainsFlag(args);
@@ -50,24 +53,29 @@ export const reportCommand: Command = {
     if (requested.to - requested.from > MAX_RANGE_MS) throw new InvalidArgumentError('the range may span at most 3660 days', '--to');
     const out = resolve(requiredFlag(args, 'out'));
     if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new InvalidArgumentError(`the folder of ${out} does not exist`, '--out');
-    const config = loadConfig(ctx.env, { questdbPg: stringFlag(args, 'questdb-pg') });
+    const config = loadConfig(ctx.env, { questdbPg: stringFlag(args, 'questdb-pg'), timeZone: stringFlag(args, 'tz') });
 
     const bucket = chooseBucket(requested.from, requested.to);
     const { from, to } = alignRange(requested.from, requested.to, bucket);
     const pg = new QuestDbPg({ url: config.questdbPg, max: 1 });
     let rows;
+    let figures;
     try {
-      rows = await queryReportRows(pg, { domains, from, to, bucket });
+      // Row values are in the installation's unit (recorded by migrate); the report works in bytes.
+      const [unit] = await pg.query<{ bytes_per_value: number }>('SELECT bytes_per_value FROM cdn_etl_value_unit LIMIT -1');
+      if (unit === undefined) throw new InvalidArgumentError('QuestDB records no value unit yet: run cdn-etl migrate first', 'CDN_VALUE_UNIT');
+      rows = (await queryReportRows(pg, { domains, from, to, bucket })).map((r) => ({ ...r, value: r.value * Number(unit.bytes_per_value) }));
+      figures = await queryReportFigures(pg, { domains, from, to, bucket, zone: config.timeZone });
     } finally {
       await pg.close();
     }
     const model = buildReportModel({ domains, from: requested.from, to: requested.to, bucket, rows, now: Date.now() });
     try {
-      writeFileSync(out, renderReportHtml(model));
+      writeFileSync(out, renderReportHtml(model, figures));
     } catch (err) {
       throw new InvalidArgumentError(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, '--out');
     }
-    ctx.stdout.write(renderReportText(model));
+    ctx.stdout.write(renderReportText(model, figures));
     ctx.stdout.write(`\nwrote ${out}\n`);
     return EXIT_OK;
   },

@@ -24,6 +24,7 @@ export interface BucketRow {
   readonly domain: string;
   readonly intervalS: number;
   readonly slots: number;
+  /** Traffic in bytes: the rows' value converted with the recorded unit (the report command does it). */
   readonly value: number;
   /** Slots whose value was fetched before the slot was final (it may still have been revised upward). */
   readonly provisional: number;
@@ -43,7 +44,7 @@ export interface CoverageCell {
   readonly slots: number;
   readonly expectedSlots: number;
   readonly provisionalSlots: number;
-  /** Traffic of the bucket at that resolution (0 when missing). */
+  /** Traffic of the bucket at that resolution, bytes (0 when missing). */
   readonly value: number;
   /** Every resolution archived in the bucket, finest first (for the tooltip and the text). */
   readonly resolutions: readonly { readonly intervalS: number; readonly slots: number }[];
@@ -52,8 +53,9 @@ export interface CoverageCell {
 export interface DomainCoverage {
   readonly domain: string;
   readonly cells: readonly CoverageCell[];
-  readonly totalBits: number;
-  /** Highest average bandwidth of a bucket (bits / covered seconds), bit/s. */
+  /** Bytes, at the resolution trusted per bucket. */
+  readonly totalBytes: number;
+  /** Highest average bandwidth of a bucket (bytes * 8 / covered seconds), bit/s. */
   readonly peakBps: number;
   readonly counts: Readonly<Record<CellStatus, number>>;
   /** Bucket count per trusted resolution. */
@@ -146,7 +148,7 @@ function domainCoverage(domain: string, rowsByStart: Map<number, BucketRow[]>, f
   const cells: CoverageCell[] = [];
   const counts: Record<CellStatus, number> = { complete: 0, provisional: 0, partial: 0, missing: 0, future: 0 };
   const byResolution = new Map<number, number>();
-  let totalBits = 0;
+  let totalBytes = 0;
   let peakBps = 0;
   for (let start = from; start < to; start += size) {
     const cell = classifyCell(start, start + size, mergeResolutions(rowsByStart.get(start) ?? []), now);
@@ -154,11 +156,11 @@ function domainCoverage(domain: string, rowsByStart: Map<number, BucketRow[]>, f
     counts[cell.status] += 1;
     if (cell.intervalS !== undefined) {
       byResolution.set(cell.intervalS, (byResolution.get(cell.intervalS) ?? 0) + 1);
-      totalBits += cell.value;
+      totalBytes += cell.value;
       peakBps = Math.max(peakBps, averageBps(cell));
     }
   }
-  return { domain, cells, totalBits, peakBps, counts, byResolution };
+  return { domain, cells, totalBytes, peakBps, counts, byResolution };
 }
 
 /** Rows of one bucket by resolution (the query may deliver one row per resolution, or several). */
@@ -209,5 +211,5 @@ export function classifyCell(start: number, end: number, resolutions: readonly B
 /** Average bandwidth over the covered part of the cell, bit/s (0 when nothing is archived). */
 export function averageBps(cell: CoverageCell): number {
   if (cell.intervalS === undefined || cell.slots === 0) return 0;
-  return cell.value / (cell.slots * cell.intervalS);
+  return (cell.value * 8) / (cell.slots * cell.intervalS);
 }

@@ -1,6 +1,7 @@
 /** The report's summary as plain text for a terminal: the same figures as the HTML file. Pure. */
 import { CELL_STATUSES, type CoverageCell, type ReportModel } from './coverage-map.js';
-import { formatBandwidth, formatInstant, formatInterval, formatTraffic } from './report-format.js';
+import type { ReportFigures } from './report-figures.js';
+import { formatBandwidth, formatInterval, formatInZone, formatTraffic } from './report-format.js';
 
 /** At most this many gap lines per domain; the rest are counted. */
 export const MAX_GAP_LINES = 10;
@@ -29,16 +30,19 @@ export function gapRanges(cells: readonly CoverageCell[]): GapRange[] {
 
 /**
  * The text summary: the range, then per domain its traffic, peak, cell counts by status, the resolutions
- * trusted, and its gaps.
+ * trusted, and its gaps. With `figures` (from the seam-exact views) the traffic, the true peak and the
+ * billing p95 per month come from them, and times are shown in their zone; a total across domains follows.
  */
-export function renderReportText(model: ReportModel): string {
+export function renderReportText(model: ReportModel, figures?: ReportFigures): string {
   const dayOnly = model.bucket === 'day';
   const unit = model.bucket === 'hour' ? 'hourly' : 'daily';
+  const zone = figures?.zone ?? 'UTC';
+  const at = (ms: number, day = dayOnly): string => formatInZone(ms, zone, day);
   const lines: string[] = [
-    `cdn-etl report: ${model.domains.length} domain(s), ${formatInstant(model.from, dayOnly)} .. ${formatInstant(model.to, dayOnly)} (UTC, ${unit} cells)`,
+    `cdn-etl report: ${model.domains.length} domain(s), ${at(model.from)} .. ${at(model.to)} (${zone}, ${unit} cells)`,
   ];
   if (model.from !== model.requestedFrom || model.to !== model.requestedTo) {
-    lines.push(`  (requested ${formatInstant(model.requestedFrom)} .. ${formatInstant(model.requestedTo)}, widened to whole ${model.bucket}s)`);
+    lines.push(`  (requested ${at(model.requestedFrom, false)} .. ${at(model.requestedTo, false)}, widened to whole ${model.bucket}s)`);
   }
   for (const d of model.domains) {
     const counts = CELL_STATUSES.map((s) => `${d.counts[s]} ${s}`).join(', ');
@@ -48,14 +52,28 @@ export function renderReportText(model: ReportModel): string {
       .join(', ');
     lines.push('');
     lines.push(`${d.domain}`);
-    lines.push(`  traffic ${formatTraffic(d.totalBits)} (${d.totalBits} bits), peak ${unit} average ${formatBandwidth(d.peakBps)}`);
+    const f = figures?.domains.find((x) => x.domain === d.domain);
+    if (f) {
+      lines.push(`  traffic ${formatTraffic(f.bytes)} (${f.bytes} bytes), true peak ${formatBandwidth(f.truePeakBps)} (finest resolution archived)`);
+      for (const p of f.p95) lines.push(`  p95 ${p.month} (${zone}): ${formatBandwidth(p.p95Bps)}, ${p.pointsHeld} of ${p.pointsInMonth} 5-minute points held, ${p.dropped} dropped`);
+    } else {
+      lines.push(`  traffic ${formatTraffic(d.totalBytes)} (${d.totalBytes} bytes), peak ${unit} average ${formatBandwidth(d.peakBps)}`);
+    }
     lines.push(`  ${unit} cells: ${counts}`);
     lines.push(`  resolution used: ${resolutions === '' ? 'none (nothing archived)' : resolutions}`);
     const gaps = gapRanges(d.cells);
     for (const g of gaps.slice(0, MAX_GAP_LINES)) {
-      lines.push(`  ${g.status.padEnd(7)} ${formatInstant(g.start, dayOnly)} .. ${formatInstant(g.end, dayOnly)}`);
+      lines.push(`  ${g.status.padEnd(7)} ${at(g.start)} .. ${at(g.end)}`);
     }
     if (gaps.length > MAX_GAP_LINES) lines.push(`  ... and ${gaps.length - MAX_GAP_LINES} more gap(s)`);
+  }
+  if (figures) {
+    lines.push('');
+    lines.push('all domains');
+    lines.push(`  traffic ${formatTraffic(figures.total.bytes)} (${figures.total.bytes} bytes), peak ${formatBandwidth(figures.total.peakBps)} (5-minute points summed over the domains)`);
+    for (const p of figures.total.p95) {
+      lines.push(`  p95 ${formatInZone(p.month, zone, true).slice(0, 7)} (${zone}): ${formatBandwidth(p.p95Bps)}, ${p.pointsHeld} of ${p.pointsInMonth} 5-minute points held`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

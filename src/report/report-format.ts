@@ -1,4 +1,5 @@
 /** Number and time formats shared by the text and HTML reports. Pure. */
+import { formatLocal } from '../time/zone.js';
 
 /** `2025-06-01T10:00Z`, or `2025-06-01` for midnight when `dayOnly`. */
 export function formatInstant(ms: number, dayOnly = false): string {
@@ -6,9 +7,14 @@ export function formatInstant(ms: number, dayOnly = false): string {
   return dayOnly ? iso.slice(0, 10) : `${iso.slice(0, 16)}Z`;
 }
 
-/** Traffic in decimal bytes: `bits` / 8 shown as B, kB, MB, GB, TB, PB. */
-export function formatTraffic(bits: number): string {
-  return scaled(bits / 8, ['B', 'kB', 'MB', 'GB', 'TB', 'PB']);
+/** Traffic in decimal bytes: B, kB, MB, GB, TB, PB. */
+export function formatTraffic(bytes: number): string {
+  return scaled(bytes, ['B', 'kB', 'MB', 'GB', 'TB', 'PB']);
+}
+
+/** `formatInstant` in UTC; in another zone the local wall-clock time (`2025-06-01 18:00`, or the day). */
+export function formatInZone(ms: number, zone: string | undefined, dayOnly = false): string {
+  return zone === undefined || zone === 'UTC' ? formatInstant(ms, dayOnly) : formatLocal(ms, zone, dayOnly);
 }
 
 /** Bandwidth: bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s. */

@@ -54,6 +54,6 @@ export async function recordValueUnit(http: string, unit: ValueUnit, options: Re
       'CDN_VALUE_UNIT',
     );
   }
-  await execSql(http, `INSERT INTO ${table} (unit, bytes_per_value, set_at) VALUES (${quoteStringLiteral(unit)}, ${BYTES_PER_VALUE[unit]}, now())`);
+  await execSql(http, `INSERT INTO ${table} (unit, bytes_per_value, set_at) VALUES (${quoteStringLiteral(unit)}, ${unit === 'bit' ? '0.125' : '1.0'}, now())`);
   return previous === undefined ? { unit, action: 'recorded' } : { unit, action: 'changed', previous };
 }

@@ -13,7 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { TrafficLoader, type LoadRow } from '../../src/store/traffic-loader.js';
-import { waitUntilVisible } from '../../src/store/wal-visibility.js';
+import { waitForRollups } from '../../src/report/rollup-refresh.js';
 
 const HTTP = process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000';
 const OUT_DIR = resolve('test-output');
@@ -68,7 +68,7 @@ describe('cdn-etl report', () => {
     } finally {
       await loader.close();
     }
-    await waitUntilVisible(HTTP, 'cdn_src_traffic');
+    await waitForRollups(HTTP, { timeoutMs: 120_000 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -105,6 +105,39 @@ describe('cdn-etl report', () => {
     expect(r.stdout).toContain('  hourly cells: 24 complete, 0 provisional, 0 partial, 0 missing, 0 future\n  resolution used: 1 min x12, 1 h x12\n');
     expect(r.stdout).toContain(`wrote ${file}`);
     expect(readFileSync(file, 'utf8')).toContain('<svg id="coverage-map"');
+    // Figures from the seam-exact views, in bytes (the test installation's unit) and bit/s. P's true peak is its
+    // busiest 5-minute slot (23:00, 1.23 MB/s); Q's its 1-minute slots (500 kB/s), above its hourly average.
+    expect(r.stdout).toContain(`${P}\n  traffic 88.7 GB (88668000000 bytes), true peak 9.84 Mbit/s (finest resolution archived)\n  p95 2025-05 (UTC): 0 bit/s, 264 of 8928 5-minute points held, 446 dropped\n`);
+    expect(r.stdout).toContain(`${Q}\n  traffic 38.9 GB (38880000000 bytes), true peak 4.00 Mbit/s (finest resolution archived)\n  p95 2025-05 (UTC): 0 bit/s, 144 of 8928 5-minute points held, 446 dropped\n`);
+    // The account: both domains' 5-minute points summed (11:00 is P's 8.88 plus Q's 4 Mbit/s).
+    expect(r.stdout).toContain('all domains\n  traffic 128 GB (127548000000 bytes), peak 12.9 Mbit/s (5-minute points summed over the domains)\n  p95 2025-05 (UTC): 0 bit/s, 288 of 8928 5-minute points held\n');
+  });
+
+  it('--tz Asia/Shanghai shows local times and billing months; a bad zone is refused with exit 2', async () => {
+    const local = join(OUT_DIR, `report-${uid}-shanghai.html`);
+    const r = await runCli(['report', '--domains', `${P},${Q}`, '--from', '2025-05-10T00:00:00Z', '--to', '2025-05-11T00:00:00Z', '--tz', 'Asia/Shanghai', '--out', local]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain('cdn-etl report: 2 domain(s), 2025-05-10 08:00 .. 2025-05-11 08:00 (Asia/Shanghai, hourly cells)');
+    expect(r.stdout).toContain('  missing 2025-05-10 14:00 .. 2025-05-10 16:00\n');
+    expect(r.stdout).toContain('  p95 2025-05 (Asia/Shanghai): 0 bit/s, 264 of 8928 5-minute points held, 446 dropped\n');
+    const html = readFileSync(local, 'utf8');
+    expect(html).toContain('2025-05-10 08:00 .. 2025-05-11 08:00 Asia/Shanghai');
+    const bad = await runCli(['report', '--domains', P, '--from', '2025-05-10', '--to', '2025-05-11', '--tz', 'Asia/Nowhere', '--out', local]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--tz: is not a time zone');
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(pathToFileURL(local).href, { waitUntil: 'load' });
+      // The chart fills the page width (1400 less the body's 24 px margins), with the total and the p95 line.
+      expect((await page.locator('#traffic-chart').boundingBox())!.width).toBe(1400 - 48);
+      expect(await page.locator('#traffic-chart g.total path').count()).toBe(1);
+      expect(await page.locator('#traffic-chart g.p95 line.p95-line').count()).toBe(1);
+      expect(await page.locator('#traffic-chart g.axis text').allTextContents()).toContain('2025-05-10 12:00');
+      await page.screenshot({ path: join(OUT_DIR, 'report-asia-shanghai.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
   });
 
   it('renders in headless Chromium with no network, a chart with points, the hole in the map and a clean console', async () => {

@@ -24,6 +24,8 @@ const VALIDATED_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>
   },
   'sync/gaps-reader.ts': { table: 'presentSlotsSql() refuses anything but /^[a-z_][a-z0-9_]*$/; the domain and times are bind parameters' },
   'store/migrations-runner.ts': { history: 'assertSqlName(options.historyTable ...)' },
+  'report/report-figures.ts': { list: 'only `$3, $4, ...` built from a count; the domains themselves are bind parameters' },
+  'store/value-unit.ts': { name: 'assertSqlName(table) at the top of readValueUnit', table: 'assertSqlName(options.table ?? VALUE_UNIT_TABLE) at the top of recordValueUnit' },
   'store/wal-visibility.ts': { table: 'assertSqlName(table) at the top of waitUntilVisible; and the text is an error message, not a query' },
 };
 

@@ -69,8 +69,9 @@ describe('buildReportModel', () => {
       ['missing', undefined],
       ['provisional', 3600],
     ]);
-    expect(a.totalBits).toBe(600 + 2_400 + 7_200);
-    expect(a.peakBps).toBe(2);
+    expect(a.totalBytes).toBe(600 + 2_400 + 7_200);
+    // Values are bytes: 7200 bytes over an hour is 16 bit/s.
+    expect(a.peakBps).toBe(16);
     expect(a.counts).toEqual({ complete: 2, provisional: 1, partial: 0, missing: 1, future: 0 });
     expect([...a.byResolution.entries()]).toEqual([[60, 1], [300, 1], [3600, 1]]);
     expect(model.domains[1]!.counts).toEqual({ complete: 1, provisional: 0, partial: 0, missing: 3, future: 0 });

@@ -29,8 +29,8 @@ describe('escapeHtml', () => {
 
 describe('formats', () => {
   const cases: [string, string, string][] = [
-    ['8 bits are a byte', formatTraffic(8), '1 B'],
-    ['decimal gigabytes', formatTraffic(8 * 1.5e9), '1.50 GB'],
+    ['bytes', formatTraffic(1), '1 B'],
+    ['decimal gigabytes', formatTraffic(1.5e9), '1.50 GB'],
     ['bandwidth', formatBandwidth(2_500_000), '2.50 Mbit/s'],
     ['1 minute', formatInterval(60), '1 min'],
     ['5 minutes', formatInterval(300), '5 min'],
@@ -46,7 +46,7 @@ describe('renderReportText', () => {
         'cdn-etl report: 1 domain(s), 2025-06-01T00:00Z .. 2025-06-01T04:00Z (UTC, hourly cells)',
         '',
         'a.com',
-        '  traffic 675 MB (5400000000 bits), peak hourly average 1.00 Mbit/s',
+        '  traffic 5.40 GB (5400000000 bytes), peak hourly average 8.00 Mbit/s',
         '  hourly cells: 1 complete, 1 provisional, 0 partial, 2 missing, 0 future',
         '  resolution used: 5 min x2',
         '  missing 2025-06-01T01:00Z .. 2025-06-01T03:00Z',
