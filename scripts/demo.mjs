@@ -55,15 +55,15 @@ const pg = new QuestDbPg({ url: config.questdbPg });
 try {
   const placeholders = domains.map((_, i) => `$${i + 3}`).join(', ');
   const rows = await pg.query(
-    `SELECT domain, interval_s, count() AS slots, min(ts) AS first_slot, max(ts) AS last_slot, sum(bits) AS bits
+    `SELECT domain, interval_s, count() AS slots, min(ts) AS first_slot, max(ts) AS last_slot, sum(value) AS value
      FROM cdn_src_traffic WHERE ts >= $1 AND ts < $2 AND domain IN (${placeholders}) ORDER BY domain, interval_s`,
     [new Date(from).toISOString(), new Date(to).toISOString(), ...domains],
   );
   process.stdout.write('\nLoaded into QuestDB table cdn_src_traffic:\n');
-  process.stdout.write(`  ${'domain'.padEnd(20)} ${'interval'.padStart(8)} ${'slots'.padStart(7)}  first slot            last slot             total bits\n`);
+  process.stdout.write(`  ${'domain'.padEnd(20)} ${'interval'.padStart(8)} ${'slots'.padStart(7)}  first slot            last slot             total value\n`);
   for (const r of rows) {
     process.stdout.write(
-      `  ${String(r.domain).padEnd(20)} ${`${r.interval_s}s`.padStart(8)} ${String(r.slots).padStart(7)}  ${iso(Number(r.first_slot))}  ${iso(Number(r.last_slot))}  ${Number(r.bits).toExponential(3)}\n`,
+      `  ${String(r.domain).padEnd(20)} ${`${r.interval_s}s`.padStart(8)} ${String(r.slots).padStart(7)}  ${iso(Number(r.first_slot))}  ${iso(Number(r.last_slot))}  ${Number(r.value).toExponential(3)}\n`,
     );
   }
   process.stdout.write(
@@ -71,7 +71,7 @@ try {
       '',
       'Try it in the web console (http://127.0.0.1:9000) or with psql -h 127.0.0.1 -p 8812 -U admin qdb (password quest):',
       '',
-      "  SELECT ts, domain, sum(bits) / 3600 AS avg_bps FROM cdn_src_traffic WHERE interval_s = 60 SAMPLE BY 1h ALIGN TO CALENDAR;",
+      "  SELECT ts, domain, bytes, avg_bps, peak_bps FROM cdn_src_traffic_1h_best WHERE ts > dateadd('d', -1, now());",
       '',
       'More queries: docs/QUERIES.md. Backfill status: npx cdn-etl status',
       '',
