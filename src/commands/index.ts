@@ -8,5 +8,6 @@ import { simulateCommand } from './simulate.js';
 import { reportCommand } from './report.js';
 import { syncCommand } from './sync.js';
 import { gapsCommand } from './gaps.js';
+import { verifyCommand } from './verify.js';
 
-export const COMMANDS: readonly Command[] = [migrateCommand, backfillCommand, workerCommand, statusCommand, simulateCommand, reportCommand, syncCommand, gapsCommand];
+export const COMMANDS: readonly Command[] = [migrateCommand, backfillCommand, workerCommand, statusCommand, simulateCommand, reportCommand, syncCommand, gapsCommand, verifyCommand];
