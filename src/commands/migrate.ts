@@ -3,6 +3,7 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../ops/logger.js';
 import { runMigrations } from '../store/migrations-runner.js';
 import { recordValueUnit } from '../store/value-unit.js';
+import { healInvalidViews } from '../store/view-health.js';
 import { parseCommandArgs, stringFlag } from './args.js';
 import { EXIT_OK, type Command } from './command.js';
 
@@ -17,6 +18,8 @@ export const migrateCommand: Command = {
     'an applied file that was changed stops the run (restore it and add a new numbered migration).',
     'Then it records the unit of the API\'s Value (CDN_VALUE_UNIT) in cdn_etl_value_unit, which every',
     'view reads; a unit different from the recorded one is refused unless --change-unit is given.',
+    'Materialized views that QuestDB marked invalid (after TRUNCATE or DROP PARTITION of the traffic',
+    'table) are fully refreshed, and each one is named in the output.',
     '',
     'Options:',
     '  --questdb-http URL   QuestDB HTTP endpoint (env QUESTDB_HTTP, default http://127.0.0.1:9000)',
@@ -38,8 +41,11 @@ export const migrateCommand: Command = {
     });
     const logger = createLogger({ level: config.logLevel });
     const { applied, skipped } = await runMigrations({ questdbHttp: config.questdbHttp, logger });
+    // After the migrations, so that a view a migration has just rebuilt is not refreshed twice.
+    const healed = await healInvalidViews(config.questdbHttp, { logger });
     for (const name of applied) ctx.stdout.write(`applied  ${name}\n`);
     for (const name of skipped) ctx.stdout.write(`skipped  ${name} (already applied)\n`);
+    for (const h of healed) ctx.stdout.write(`refreshed ${h.view} (QuestDB had marked it invalid: ${h.reason})\n`);
     ctx.stdout.write(
       applied.length === 0
         ? `QuestDB at ${config.questdbHttp} is up to date (${skipped.length} migration${skipped.length === 1 ? '' : 's'} already applied)\n`

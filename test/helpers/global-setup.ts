@@ -10,6 +10,7 @@ import { loadConfig, redactUrl, type Config } from '../../src/config.js';
 import { ServiceUnavailableError } from '../../src/errors.js';
 import { runMigrations } from '../../src/store/migrations-runner.js';
 import { recordValueUnit } from '../../src/store/value-unit.js';
+import { healInvalidViews } from '../../src/store/view-health.js';
 
 const PROBE_TIMEOUT_MS = 5_000;
 
@@ -96,4 +97,6 @@ export default async function setup(): Promise<void> {
   await runMigrations({ questdbHttp: config.questdbHttp });
   // As `cdn-etl migrate` does: the views derive bytes from the recorded unit (byte, the default).
   await recordValueUnit(config.questdbHttp, config.valueUnit);
+  // A shared QuestDB may have been used before: a TRUNCATE there leaves the rollups invalid for good.
+  await healInvalidViews(config.questdbHttp);
 }

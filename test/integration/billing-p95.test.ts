@@ -9,9 +9,10 @@ import { BILLING_P95_SQL, billingP95, queryBillingP95 } from '../../src/analysis
 import { waitForRollups } from '../../src/report/rollup-refresh.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { TrafficLoader, type LoadRow } from '../../src/store/traffic-loader.js';
+import { QUESTDB_HTTP, QUESTDB_PG } from '../helpers/test-services.js';
 
-const HTTP = process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000';
-const PG = process.env.QUESTDB_PG ?? 'postgres://admin:quest@127.0.0.1:8812/qdb';
+const HTTP = QUESTDB_HTTP;
+const PG = QUESTDB_PG;
 const MIN = 60_000;
 const FIVE = 5 * MIN;
 const HOUR = 60 * MIN;

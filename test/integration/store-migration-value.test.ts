@@ -15,8 +15,9 @@ import { waitForRollups } from '../../src/report/rollup-refresh.js';
 import { defaultMigrationsDir, readMigrationFiles, runMigrations } from '../../src/store/migrations-runner.js';
 import { execSql, rowsAsObjects } from '../../src/store/questdb-http.js';
 import { recordValueUnit } from '../../src/store/value-unit.js';
+import { QUESTDB_HTTP } from '../helpers/test-services.js';
 
-const HTTP = process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000';
+const HTTP = QUESTDB_HTTP;
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;

@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execSql, rowsAsObjects } from '../../src/store/questdb-http.js';
 import { readValueUnit, recordValueUnit } from '../../src/store/value-unit.js';
+import { QUESTDB_HTTP } from '../helpers/test-services.js';
 
-const HTTP = process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000';
+const HTTP = QUESTDB_HTTP;
 const table = `store_test_unit_${randomUUID().slice(0, 8)}`;
 
 describe('the recorded value unit', () => {
