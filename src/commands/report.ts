@@ -10,6 +10,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { alignRange, buildReportModel, chooseBucket } from '../report/coverage-map.js';
 import { renderReportHtml } from '../report/render-html.js';
 import { renderReportText } from '../report/render-text.js';
+import { applyViewCoverage } from '../report/coverage-from-views.js';
 import { queryReportFigures } from '../report/report-figures.js';
 import { MAX_REPORT_DOMAINS, queryReportRows } from '../report/report-query.js';
 import { QuestDbPg } from '../store/questdb-pg.js';
@@ -69,7 +70,7 @@ export const reportCommand: Command = {
     } finally {
       await pg.close();
     }
-    const model = buildReportModel({ domains, from: requested.from, to: requested.to, bucket, rows, now: Date.now() });
+    const model = applyViewCoverage(buildReportModel({ domains, from: requested.from, to: requested.to, bucket, rows, now: Date.now() }), figures);
     try {
       writeFileSync(out, renderReportHtml(model, figures));
     } catch (err) {

@@ -60,7 +60,7 @@ export function renderReportHtml(model: ReportModel, figures?: ReportFigures): s
     renderChart(model, figures),
     '<h2>Coverage</h2>',
     '<p class="meta">Each cell is one ' + e(model.bucket) + ' of one domain, at the resolution that covers most of it ' +
-      '(the finest on a tie). Provisional: every slot present, but some were fetched before the API had finalised them.</p>',
+      '(the finest on a tie); a cell that mixes resolutions is complete when together they cover it. Provisional: every slot present, but some were fetched before the API had finalised them.</p>',
     renderStatusLegend(),
     renderCoverageMap(model, figures?.zone),
     renderGaps(model, figures?.zone),

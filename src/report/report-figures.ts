@@ -14,6 +14,8 @@ export interface SeriesPoint {
   readonly bytes: number;
   /** bytes * 8 / covered seconds of the bucket, bit/s. */
   readonly avgBps: number;
+  /** Seconds of the bucket covered, every resolution together (the views' covered_s). */
+  readonly coveredS: number;
 }
 
 export interface DomainFigures {
@@ -87,7 +89,7 @@ export async function queryReportFigures(reader: SqlReader, input: ReportFigures
   const domains: DomainFigures[] = [];
   for (const domain of input.domains) {
     const mine = rows.filter((r) => r.domain === domain && Number(r.covered_s) > 0);
-    const series = mine.map((r) => ({ ts: Number(r.ts), bytes: Number(r.bytes), avgBps: (Number(r.bytes) * 8) / Number(r.covered_s) }));
+    const series = mine.map((r) => ({ ts: Number(r.ts), bytes: Number(r.bytes), avgBps: (Number(r.bytes) * 8) / Number(r.covered_s), coveredS: Number(r.covered_s) }));
     const p95 = (await queryBillingP95(reader, { domainPattern: domain, from: input.from, to: input.to, zone: input.zone })).filter((p) => p.domain === domain);
     domains.push({
       domain,
@@ -101,7 +103,7 @@ export async function queryReportFigures(reader: SqlReader, input: ReportFigures
   for (const d of domains) {
     for (const p of d.series) {
       const prev = byTs.get(p.ts);
-      byTs.set(p.ts, prev ? { ts: p.ts, bytes: prev.bytes + p.bytes, avgBps: prev.avgBps + p.avgBps } : p);
+      byTs.set(p.ts, prev ? { ts: p.ts, bytes: prev.bytes + p.bytes, avgBps: prev.avgBps + p.avgBps, coveredS: Math.min(prev.coveredS, p.coveredS) } : p);
     }
   }
   const points = await reader.query<{ ts: number; bps: number }>(totalPointsSql(input.domains.length), [from, to, ...input.domains]);
