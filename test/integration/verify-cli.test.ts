@@ -3,11 +3,14 @@
  * resolution and compared value by value; one tampered slot makes it exit 1 and names it; a sample checks fewer
  * slots with fewer calls; bad input exits 2 before any call.
  */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FETCH_QUEUE } from '../../src/pipeline/pipeline-keys.js';
 import { finalSlotValue } from '../../src/sim/simulator.js';
 import { TrafficLoader, type LoadRow } from '../../src/store/traffic-loader.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
-import { cliEnv, QUESTDB_HTTP, runCli, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
+import { cliEnv, QUESTDB_HTTP, REDIS_URL, runCli, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -82,6 +85,32 @@ describe('cdn-etl verify', () => {
     );
     expect(r.stdout).toContain('every checked slot (5) matches the API\n');
     expect(sim.stats().calls).toBe(2);
+  });
+
+  it('takes the lowest priority: makes no call while the fetch queue holds work, then runs', async () => {
+    const sim = await scope.simulator([a], { qps: 40 });
+    const prefix = scope.prefix();
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue(FETCH_QUEUE, { connection: redis, prefix });
+    try {
+      await queue.add('chunk', { pending: true }, { jobId: 'pending-chunk' });
+      const run = runCli(['verify', '--domains', a, '--from', new Date(now - 60 * DAY).toISOString(), '--to', new Date(now).toISOString(), '--sample', '1'], cliEnv(sim, prefix));
+      // Once verify is connected to Redis it has read QuestDB and planned its call; it must wait for the queue.
+      for (let i = 0; !String(await redis.call('CLIENT', 'LIST')).includes('name=cdn-etl-verify'); i++) {
+        if (i > 200) throw new Error('verify never connected to Redis');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(sim.stats().calls).toBe(0);
+      await queue.obliterate({ force: true });
+      const r = await run;
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      expect(r.stdout).toContain('1 API call(s)');
+      expect(sim.stats().calls).toBe(1);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
   });
 
   it.each([
