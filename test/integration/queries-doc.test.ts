@@ -120,6 +120,22 @@ describe('docs/QUERIES.md against loaded data', () => {
     await pg?.close();
   });
 
+  /** A literal block, as pasted into psql (no parameters), keeping this test's domains only. */
+  async function literalRows(id: string): Promise<Record<string, unknown>[]> {
+    const rows = await pg.query<Record<string, unknown>>(docLiterals().get(id)!);
+    return rows.filter((r) => r.domain === A || r.domain === B);
+  }
+
+  it.each([
+    ['daily-traffic', [PATTERN, iso(MAR), iso(MAY)], 2 * 61],
+    ['month-over-month', [PATTERN, iso(MAR), iso(MAY)], 4],
+    ['freshness', [PATTERN], 2],
+  ])('the psql form of %s gives what the parametrised form gives', async (id, params, count) => {
+    const expected = await pg.query(sql(id), params);
+    expect(expected).toHaveLength(count);
+    expect(await literalRows(id)).toEqual(expected);
+  });
+
   function sql(id: string): string {
     const text = queries.get(id);
     if (text === undefined) throw new Error(`docs/QUERIES.md has no block "-- query: ${id}"`);
@@ -130,7 +146,7 @@ describe('docs/QUERIES.md against loaded data', () => {
     expect([...queries.keys()].sort()).toEqual(
       ['coverage-daily', 'daily-traffic', 'daily-traffic-zone', 'finest-series', 'freshness', 'month-over-month', 'p95-monthly', 'top-domains'].sort(),
     );
-    expect([...docLiterals().keys()].sort()).toEqual(['daily-traffic-zone', 'p95-monthly']);
+    expect([...docLiterals().keys()].sort()).toEqual(['daily-traffic', 'daily-traffic-zone', 'freshness', 'month-over-month', 'p95-monthly']);
   });
 
   it('daily-traffic: one row per day and domain, each hour counted once at its best resolution', async () => {
