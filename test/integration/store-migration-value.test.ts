@@ -138,3 +138,31 @@ describe('migrating an archive of the bits schema to value (004-006)', () => {
     expect(readFileSync(join(all, '004_rename_bits_to_value.sql'), 'utf8')).toContain(`ALTER TABLE ${T} RENAME COLUMN bits TO value`);
   });
 });
+
+describe('a fresh database: migrations 001-006 in one run', () => {
+  const id2 = randomUUID().slice(0, 8);
+  const P2 = `mf_${id2}`;
+  const T2 = `${P2}_traffic`;
+  const rename2 = (sql: string): string => sql.replaceAll('cdn_src_traffic', T2).replaceAll('cdn_etl_value_unit', `${P2}_unit`);
+  let dir: string;
+
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    for (const v of [`${T2}_p95_month_cn`, `${T2}_1d_best`, `${T2}_1h_best`, `${T2}_5m_best`, `${T2}_5m_pick`]) await execSql(HTTP, `DROP VIEW IF EXISTS ${v}`);
+    for (const v of [`${T2}_5m`, `${T2}_1h`, `${T2}_1d`]) await execSql(HTTP, `DROP MATERIALIZED VIEW IF EXISTS ${v}`);
+    for (const t of [T2, `${P2}_unit`, `${P2}_history`]) await execSql(HTTP, `DROP TABLE IF EXISTS ${t}`);
+  });
+
+  it('applies every file, and the views answer in bytes after the unit is recorded', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'cdn-etl-mf-'));
+    const files = readMigrationFiles(defaultMigrationsDir());
+    for (const f of files) writeFileSync(join(dir, f.name), rename2(f.sql));
+    const { applied } = await runMigrations({ questdbHttp: HTTP, dir, historyTable: `${P2}_history` });
+    expect(applied).toEqual(files.map((f) => f.name));
+    await recordValueUnit(HTTP, 'bit', { table: `${P2}_unit` });
+    await execSql(HTTP, `INSERT INTO ${T2} (ts, domain, interval_s, value, fetched_at) VALUES ('2025-06-01T00:00:00.000Z', 'x', 3600, 8000, '2025-07-01T00:00:00.000Z')`);
+    await waitForRollups(HTTP, { views: [`${T2}_5m`, `${T2}_1h`, `${T2}_1d`], baseTable: T2, timeoutMs: 120_000 });
+    // Recorded as bit: 8000 bits are 1000 bytes, 8000 bit over the hour.
+    expect(rowsAsObjects(await execSql(HTTP, `SELECT value, bytes, avg_bps, covered_s, complete FROM ${T2}_1h_best`))).toEqual([{ value: 8000, bytes: 1000, avg_bps: 8000 / 3600, covered_s: 3600, complete: true }]);
+  });
+});
