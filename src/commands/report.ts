@@ -57,7 +57,7 @@ export const reportCommand: Command = {
     const config = loadConfig(ctx.env, { questdbPg: stringFlag(args, 'questdb-pg'), timeZone: stringFlag(args, 'tz') });
 
     const bucket = chooseBucket(requested.from, requested.to);
-    const { from, to } = alignRange(requested.from, requested.to, bucket);
+    const { from, to } = alignRange(requested.from, requested.to, bucket, config.timeZone);
     const pg = new QuestDbPg({ url: config.questdbPg, max: 1 });
     let rows;
     let figures;
@@ -65,12 +65,12 @@ export const reportCommand: Command = {
       // Row values are in the installation's unit (recorded by migrate); the report works in bytes.
       const [unit] = await pg.query<{ bytes_per_value: number }>('SELECT bytes_per_value FROM cdn_etl_value_unit LIMIT -1');
       if (unit === undefined) throw new InvalidArgumentError('QuestDB records no value unit yet: run cdn-etl migrate first', 'CDN_VALUE_UNIT');
-      rows = (await queryReportRows(pg, { domains, from, to, bucket })).map((r) => ({ ...r, value: r.value * Number(unit.bytes_per_value) }));
+      rows = (await queryReportRows(pg, { domains, from, to, bucket, zone: config.timeZone })).map((r) => ({ ...r, value: r.value * Number(unit.bytes_per_value) }));
       figures = await queryReportFigures(pg, { domains, from, to, bucket, zone: config.timeZone });
     } finally {
       await pg.close();
     }
-    const model = applyViewCoverage(buildReportModel({ domains, from: requested.from, to: requested.to, bucket, rows, now: Date.now() }), figures);
+    const model = applyViewCoverage(buildReportModel({ domains, from: requested.from, to: requested.to, bucket, rows, now: Date.now(), zone: config.timeZone }), figures);
     try {
       writeFileSync(out, renderReportHtml(model, figures));
     } catch (err) {

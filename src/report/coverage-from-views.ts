@@ -8,15 +8,13 @@ import { CELL_STATUSES, type CellStatus, type CoverageCell, type ReportModel } f
 import type { ReportFigures } from './report-figures.js';
 
 /**
- * `model` with the partial cells that the views cover turned complete, and the counts redone. Cells and series
- * must share their bucket starts (hourly cells, or daily cells in UTC): otherwise the model is returned as is.
+ * `model` with the partial cells that the views cover turned complete, and the counts redone. A cell and a
+ * series point match by their start (both hours, or both days of the same zone).
  */
 export function applyViewCoverage(model: ReportModel, figures: ReportFigures): ReportModel {
-  if (model.bucket === 'day' && figures.zone !== 'UTC') return model;
-  const bucketS = model.bucketMs / 1000;
   const domains = model.domains.map((d) => {
-    const covered = new Set((figures.domains.find((f) => f.domain === d.domain)?.series ?? []).filter((p) => p.coveredS >= bucketS).map((p) => p.ts));
-    const cells: CoverageCell[] = d.cells.map((c) => (c.status === 'partial' && covered.has(c.start) ? { ...c, status: c.provisionalSlots > 0 ? 'provisional' : 'complete' } : c));
+    const coveredS = new Map((figures.domains.find((f) => f.domain === d.domain)?.series ?? []).map((p) => [p.ts, p.coveredS]));
+    const cells: CoverageCell[] = d.cells.map((c) => (c.status === 'partial' && (coveredS.get(c.start) ?? 0) * 1000 >= c.end - c.start ? { ...c, status: c.provisionalSlots > 0 ? 'provisional' : 'complete' } : c));
     const counts = Object.fromEntries(CELL_STATUSES.map((s) => [s, cells.filter((c) => c.status === s).length])) as Record<CellStatus, number>;
     return { ...d, cells, counts };
   });

@@ -9,6 +9,7 @@
  */
 import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
 import { InvalidArgumentError } from '../errors.js';
+import { dayStart, nextDayStart } from '../time/zone.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -82,6 +83,8 @@ export interface BuildReportInput {
   readonly now: number;
   /** Default: chooseBucket(from, to). */
   readonly bucket?: BucketKind;
+  /** Daily cells are local days of this zone (default UTC); hourly cells are hours in any zone. */
+  readonly zone?: string;
 }
 
 /**
@@ -98,11 +101,12 @@ export function bucketMs(bucket: BucketKind): number {
 }
 
 /**
- * [from, to) widened to whole UTC buckets.
+ * [from, to) widened to whole buckets: UTC hours, or days of `zone` (default UTC).
  *
  * @example alignRange(Date.UTC(2025, 0, 1, 10, 30), Date.UTC(2025, 0, 1, 12, 1), 'hour') // 10:00 .. 13:00
  */
-export function alignRange(from: number, to: number, bucket: BucketKind): { from: number; to: number } {
+export function alignRange(from: number, to: number, bucket: BucketKind, zone = 'UTC'): { from: number; to: number } {
+  if (bucket === 'day' && zone !== 'UTC') return { from: dayStart(from, zone), to: dayStart(to, zone) === to ? to : nextDayStart(to, zone) };
   const size = bucketMs(bucket);
   return { from: Math.floor(from / size) * size, to: Math.ceil(to / size) * size };
 }
@@ -129,29 +133,37 @@ export function buildReportModel(input: BuildReportInput): ReportModel {
   if (!(input.to > input.from)) throw new InvalidArgumentError('the report range is empty', '--to');
   const bucket = input.bucket ?? chooseBucket(input.from, input.to);
   const size = bucketMs(bucket);
-  const { from, to } = alignRange(input.from, input.to, bucket);
+  const zone = bucket === 'day' ? (input.zone ?? 'UTC') : 'UTC';
+  const { from, to } = alignRange(input.from, input.to, bucket, zone);
+  const startOf = (ts: number): number => (zone === 'UTC' ? Math.floor(ts / size) * size : dayStart(ts, zone));
+  const bounds: [number, number][] = [];
+  for (let start = from; start < to; ) {
+    const end = zone === 'UTC' ? start + size : nextDayStart(start, zone);
+    bounds.push([start, end]);
+    start = end;
+  }
   const byDomain = new Map<string, Map<number, BucketRow[]>>();
   for (const d of input.domains) byDomain.set(d, new Map());
   for (const row of input.rows) {
     const cells = byDomain.get(row.domain);
     if (!cells) throw new InvalidArgumentError(`a row of domain ${JSON.stringify(row.domain)} was not asked for`, 'rows');
-    const start = Math.floor(row.ts / size) * size;
+    const start = startOf(row.ts);
     const list = cells.get(start) ?? [];
     list.push(row);
     cells.set(start, list);
   }
-  const domains = input.domains.map((domain) => domainCoverage(domain, byDomain.get(domain)!, from, to, size, input.now));
+  const domains = input.domains.map((domain) => domainCoverage(domain, byDomain.get(domain)!, bounds, input.now));
   return { from, to, requestedFrom: input.from, requestedTo: input.to, bucket, bucketMs: size, generatedAt: input.now, domains };
 }
 
-function domainCoverage(domain: string, rowsByStart: Map<number, BucketRow[]>, from: number, to: number, size: number, now: number): DomainCoverage {
+function domainCoverage(domain: string, rowsByStart: Map<number, BucketRow[]>, bounds: readonly (readonly [number, number])[], now: number): DomainCoverage {
   const cells: CoverageCell[] = [];
   const counts: Record<CellStatus, number> = { complete: 0, provisional: 0, partial: 0, missing: 0, future: 0 };
   const byResolution = new Map<number, number>();
   let totalBytes = 0;
   let peakBps = 0;
-  for (let start = from; start < to; start += size) {
-    const cell = classifyCell(start, start + size, mergeResolutions(rowsByStart.get(start) ?? []), now);
+  for (const [start, end] of bounds) {
+    const cell = classifyCell(start, end, mergeResolutions(rowsByStart.get(start) ?? []), now);
     cells.push(cell);
     counts[cell.status] += 1;
     if (cell.intervalS !== undefined) {

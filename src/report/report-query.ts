@@ -21,6 +21,8 @@ export interface ReportQueryInput {
   readonly bucket: BucketKind;
   readonly tiers?: readonly Tier[];
   readonly table?: string;
+  /** Daily buckets are local days of this zone (default UTC). */
+  readonly zone?: string;
 }
 
 /** Bind parameters per query: 3 fixed plus the domains; kept well below any driver limit. */
@@ -28,17 +30,19 @@ export const MAX_REPORT_DOMAINS = 1_000;
 
 /**
  * The SQL of one tier's query for `domainCount` domains: $1 final age in microseconds, $2 interval_s,
- * $3 from, $4 to, $5.. the domains. Exported so tests can check it binds everything.
+ * $3 from, $4 to, $5.. the domains; with `zoned`, the zone of the daily buckets last. Exported so tests can check
+ * it binds everything.
  */
-export function reportSql(domainCount: number, bucket: BucketKind, table = 'cdn_src_traffic'): string {
+export function reportSql(domainCount: number, bucket: BucketKind, table = 'cdn_src_traffic', zoned = false): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new InvalidArgumentError(`is not a plain table name: ${JSON.stringify(table)}`, 'table');
   const placeholders = Array.from({ length: domainCount }, (_, i) => `$${i + 5}`).join(', ');
+  const tz = zoned ? ` TIME ZONE $${domainCount + 5}` : '';
   return [
     'SELECT ts, domain, interval_s, count() slots, sum(value) value,',
     '  sum(CASE WHEN cast(fetched_at AS long) - cast(ts AS long) < $1 THEN 1 ELSE 0 END) provisional',
     `FROM ${table}`,
     `WHERE interval_s = $2 AND ts >= $3 AND ts < $4 AND domain IN (${placeholders})`,
-    `SAMPLE BY ${bucket === 'hour' ? '1h' : '1d'} ALIGN TO CALENDAR`,
+    `SAMPLE BY ${bucket === 'hour' ? '1h' : '1d'} ALIGN TO CALENDAR${tz}`,
   ].join('\n');
 }
 
@@ -51,7 +55,8 @@ export function reportSql(domainCount: number, bucket: BucketKind, table = 'cdn_
 export async function queryReportRows(reader: SqlReader, input: ReportQueryInput): Promise<BucketRow[]> {
   if (input.domains.length === 0) return [];
   if (input.domains.length > MAX_REPORT_DOMAINS) throw new InvalidArgumentError(`at most ${MAX_REPORT_DOMAINS} domains per report`, '--domains');
-  const sql = reportSql(input.domains.length, input.bucket, input.table);
+  const zoned = input.bucket === 'day' && input.zone !== undefined && input.zone !== 'UTC';
+  const sql = reportSql(input.domains.length, input.bucket, input.table, zoned);
   const from = new Date(input.from).toISOString();
   const to = new Date(input.to).toISOString();
   const out: BucketRow[] = [];
@@ -62,6 +67,7 @@ export async function queryReportRows(reader: SqlReader, input: ReportQueryInput
       from,
       to,
       ...input.domains,
+      ...(zoned ? [input.zone] : []),
     ]);
     for (const r of rows) {
       out.push({ ts: Number(r.ts), domain: String(r.domain), intervalS: Number(r.interval_s), slots: Number(r.slots), value: Number(r.value), provisional: Number(r.provisional) });

@@ -43,6 +43,11 @@ export function dayStart(ms: number, zone: string): number {
   return DateTime.fromMillis(ms, { zone }).startOf('day').toMillis();
 }
 
+/** Start (epoch ms) of the local day after the one holding `ms` in `zone` (23 or 25 hours on DST days). */
+export function nextDayStart(ms: number, zone: string): number {
+  return DateTime.fromMillis(ms, { zone }).startOf('day').plus({ days: 1 }).toMillis();
+}
+
 /** `ms` as local wall-clock text in `zone`: `yyyy-MM-dd HH:mm` (or `yyyy-MM-dd` with dayOnly). */
 export function formatLocal(ms: number, zone: string, dayOnly = false): string {
   return DateTime.fromMillis(ms, { zone }).toFormat(dayOnly ? 'yyyy-MM-dd' : 'yyyy-MM-dd HH:mm');

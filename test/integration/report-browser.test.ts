@@ -114,6 +114,20 @@ describe('cdn-etl report', () => {
     expect(r.stdout).toContain('all domains\n  traffic 128 GB (127548000000 bytes), peak 12.9 Mbit/s (5-minute points summed over the domains)\n  p95 2025-05 (UTC): 0 bit/s, 288 of 8928 5-minute points held\n');
   });
 
+  it('--tz with daily cells: the cells are local days', async () => {
+    const daily = join(OUT_DIR, `report-${uid}-daily.html`);
+    const r = await runCli(['report', '--domains', P, '--from', '2025-05-01T00:00:00Z', '--to', '2025-05-20T00:00:00Z', '--tz', 'Asia/Shanghai', '--out', daily]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain('cdn-etl report: 1 domain(s), 2025-05-01 .. 2025-05-21 (Asia/Shanghai, daily cells)\n  (requested 2025-05-01 08:00 .. 2025-05-20 08:00, widened to whole days)\n');
+    // 10 May in Shanghai is 9 May 16:00 .. 10 May 16:00 UTC: P's first 16 hours less its 2-hour hole; 11 May its last 8.
+    expect(r.stdout).toContain(
+      '  daily cells: 0 complete, 0 provisional, 2 partial, 18 missing, 0 future\n  resolution used: 5 min x2\n' +
+        '  missing 2025-05-01 .. 2025-05-10\n  partial 2025-05-10 .. 2025-05-12\n  missing 2025-05-12 .. 2025-05-21\n',
+    );
+    const html = readFileSync(daily, 'utf8');
+    expect([...html.matchAll(/data-status="partial" data-start="([^"]+)"/g)].map((m) => m[1])).toEqual(['2025-05-09T16:00:00.000Z', '2025-05-10T16:00:00.000Z']);
+  });
+
   it('--tz Asia/Shanghai shows local times and billing months; a bad zone is refused with exit 2', async () => {
     const local = join(OUT_DIR, `report-${uid}-shanghai.html`);
     const r = await runCli(['report', '--domains', `${P},${Q}`, '--from', '2025-05-10T00:00:00Z', '--to', '2025-05-11T00:00:00Z', '--tz', 'Asia/Shanghai', '--out', local]);

@@ -21,6 +21,7 @@ const VALIDATED_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>
   'report/report-query.ts': {
     table: 'reportSql() refuses anything but /^[a-z_][a-z0-9_]*$/ before building the text',
     placeholders: 'only `$5, $6, ...` built from a count; the domains themselves are bind parameters',
+    tz: 'only ` TIME ZONE $N` with N built from a count, or empty; the zone itself is a bind parameter',
   },
   'sync/gaps-reader.ts': { table: 'presentSlotsSql() refuses anything but /^[a-z_][a-z0-9_]*$/; the domain and times are bind parameters' },
   'store/migrations-runner.ts': { history: 'assertSqlName(options.historyTable ...)' },

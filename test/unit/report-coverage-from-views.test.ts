@@ -23,9 +23,13 @@ describe('applyViewCoverage', () => {
     expect(fixed.domains[0]!.counts).toEqual({ complete: 1, provisional: 0, partial: 1, missing: 0, future: 0 });
   });
 
-  it('hourly cells in another zone still line up; daily cells in another zone are left alone', () => {
+  it('cells and series match by start: hours in any zone, days of the same zone', () => {
     expect(applyViewCoverage(model, figures('Asia/Shanghai', [[T0, 3600]])).domains[0]!.cells[0]!.status).toBe('complete');
-    const daily = buildReportModel({ domains: ['a.com'], from: T0, to: T0 + 15 * 24 * H, rows: [row(T0, 300, 10)], now: T0 + 30 * 24 * H });
-    expect(applyViewCoverage(daily, figures('Asia/Shanghai', [[T0, 86_400]]))).toBe(daily);
+    // Daily cells of Shanghai start at 16:00 UTC; a UTC-day point covers none of them.
+    const SH = T0 - 8 * H;
+    const daily = buildReportModel({ domains: ['a.com'], from: SH, to: SH + 15 * 24 * H, rows: [row(SH, 300, 10)], now: T0 + 30 * 24 * H, zone: 'Asia/Shanghai' });
+    expect(daily.domains[0]!.cells.map((c) => c.start).slice(0, 2)).toEqual([SH, SH + 24 * H]);
+    expect(applyViewCoverage(daily, figures('Asia/Shanghai', [[T0, 86_400]])).domains[0]!.cells[0]!.status).toBe('partial');
+    expect(applyViewCoverage(daily, figures('Asia/Shanghai', [[SH, 86_400]])).domains[0]!.cells[0]!.status).toBe('complete');
   });
 });
