@@ -10,8 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import type { Credentials, SignatureVersion } from '../config.js';
-import { ApiError, InvalidArgumentError, type ApiErrorKind } from '../errors.js';
+import type { Credentials, SignatureVersion } from '../core/config.js';
+import { ApiError, InvalidArgumentError, type ApiErrorKind } from '../core/errors.js';
 import {
   ACTION_SRC_TRAFFIC,
   ACTION_USER_DOMAINS,

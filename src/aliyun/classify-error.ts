@@ -5,7 +5,7 @@
  * Order: the Code first (the HTTP status of the same Code differs between gateways: Throttling is 503 in the seed
  * and 400 in the gateway's table), then the transport failure, then the status.
  */
-import type { ApiErrorKind } from '../errors.js';
+import type { ApiErrorKind } from '../core/errors.js';
 
 /** How a call failed below HTTP, or with a body that could not be used. */
 export type TransportFailure =

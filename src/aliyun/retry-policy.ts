@@ -3,7 +3,7 @@
  * Pure data plus pure functions: attempt number -> wait, with exponential backoff and full jitter, honouring the
  * server's retry-after. The random source is injected so tests are deterministic. Sleeping is the caller's job.
  */
-import { ApiError, InvalidArgumentError, type ApiErrorKind } from '../errors.js';
+import { ApiError, InvalidArgumentError, type ApiErrorKind } from '../core/errors.js';
 
 export interface RetryPolicy {
   /** Attempts in total, the first included (1 = never retry). */

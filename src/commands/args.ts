@@ -1,6 +1,6 @@
 /** Thin wrapper over node:util parseArgs that turns its errors into InvalidArgumentError. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { parseDomains } from '../plan/parse-domains.js';
 import { parseRange, type TimeRange } from '../plan/parse-range.js';
 

@@ -4,16 +4,16 @@
  * no call made), 3 Redis/QuestDB unavailable, 130 interrupted (run it again to continue).
  */
 import type { CdnClient } from '../aliyun/cdn-client.js';
-import { loadConfig, requireCredentials, type Credentials } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
-import { createLogger } from '../ops/logger.js';
+import { loadConfig, requireCredentials, type Credentials } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
 import { createProgressReporter } from '../ops/progress-bar.js';
 import { BACKFILL_ID_PATTERN, type BackfillSummary } from '../pipeline/backfill-store.js';
 import { retryFailedChunks, startBackfill, waitForBackfill } from '../pipeline/backfill-runner.js';
 import { PipelineClient } from '../pipeline/pipeline-client.js';
-import { createApiClient, startPipelineRuntime } from '../pipeline/pipeline-runtime.js';
+import { createApiClient, startPipelineRuntime } from '../app/pipeline-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
-import { DEFAULT_GUARD_MS } from '../pipeline/redis-pacer.js';
+import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
 import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag } from './args.js';
 import { EXIT_FAILED, EXIT_OK, type Command, type CommandContext } from './command.js';
 import { describeRange, formatFailures } from './status.js';

@@ -1,5 +1,5 @@
 /** The shape every CLI command module exports. Only src/cli.ts turns results into exit codes. */
-import type { Env } from '../config.js';
+import type { Env } from '../core/config.js';
 
 export const EXIT_OK = 0;
 /** Some work ended failed (a chunk, a repair): the summary says which. */

@@ -4,20 +4,22 @@
  * with bind parameters. Exit 0 report printed (or every repair chunk done), 1 some repair chunk failed,
  * 2 bad input, 3 a service is unavailable, 130 interrupted.
  */
-import { loadConfig, requireCredentials } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
-import { createLogger } from '../ops/logger.js';
+import { loadConfig, requireCredentials } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
 import { newBackfillId } from '../pipeline/backfill-store.js';
 import { waitForBackfill } from '../pipeline/backfill-runner.js';
 import { PipelineClient } from '../pipeline/pipeline-client.js';
-import { createApiClient, startPipelineRuntime } from '../pipeline/pipeline-runtime.js';
+import { createApiClient, startPipelineRuntime } from '../app/pipeline-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { QuestDbPg } from '../store/questdb-pg.js';
 import { waitUntilVisible } from '../store/wal-visibility.js';
-import type { GapRange } from '../sync/find-gaps.js';
-import { findDomainGaps } from '../sync/gaps-reader.js';
-import { planRepair } from '../sync/repair-plan.js';
-import { describeUnavailable, formatGaps, formatRange } from '../sync/sync-report.js';
+import type { GapRange } from '../gaps/find-gaps.js';
+import { findDomainGaps } from '../gaps/gaps-reader.js';
+import { planRepair } from '../gaps/repair-plan.js';
+import { formatRange } from '../core/time-format.js';
+import { formatGaps } from '../gaps/gaps-report.js';
+import { describeUnavailable } from '../sync/sync-report.js';
 import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag } from './args.js';
 import { EXIT_FAILED, EXIT_OK, type Command, type CommandContext } from './command.js';
 import { formatFailures } from './status.js';

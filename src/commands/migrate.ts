@@ -1,6 +1,6 @@
 /** `cdn-etl migrate`: applies pending migrations; running it again changes nothing. Needs no API credentials. */
-import { loadConfig } from '../config.js';
-import { createLogger } from '../ops/logger.js';
+import { loadConfig } from '../core/config.js';
+import { createLogger } from '../core/logger.js';
 import { runMigrations } from '../store/migrations-runner.js';
 import { parseCommandArgs, stringFlag } from './args.js';
 import { EXIT_OK, type Command } from './command.js';

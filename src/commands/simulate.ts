@@ -2,8 +2,8 @@
  * `cdn-etl simulate`: serves the local API simulator until SIGINT/SIGTERM. Needs no credentials: it
  * accepts ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET when they are set, the public demo pair otherwise.
  */
-import { loadConfig } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
+import { loadConfig } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { DEMO_CREDENTIALS, startSimulator, type FaultOptions, type SimDomain, type SimDomainStatus } from '../sim/simulator.js';
 import { intFlag, parseCommandArgs, stringFlag, type ParsedArgs } from './args.js';
 import { EXIT_OK, type Command } from './command.js';

@@ -1,6 +1,6 @@
 /** `cdn-etl status [id]`: backfills and their progress; for one id, its failed chunks with the API's codes. */
-import { loadConfig } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
+import { loadConfig } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { BackfillSummary, ChunkFailure } from '../pipeline/backfill-store.js';
 import { PipelineClient } from '../pipeline/pipeline-client.js';
 import { intFlag, parseCommandArgs } from './args.js';

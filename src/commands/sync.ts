@@ -4,19 +4,20 @@
  * `--once`). Exit (with --once) 0 every chunk done, 1 some chunk failed, 2 bad input, 3 a service is unavailable,
  * 130 interrupted; without --once, 0 after a clean stop on SIGINT/SIGTERM.
  */
-import { loadConfig, requireCredentials } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
-import { createLogger } from '../ops/logger.js';
+import { loadConfig, requireCredentials } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
 import { CdnEtlMetrics } from '../ops/metrics.js';
 import { attachWorkerMetrics } from '../ops/worker-metrics.js';
 import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags, type RunningOpsServer } from '../ops/ops-server.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
-import { createApiClient } from '../pipeline/pipeline-runtime.js';
+import { createApiClient } from '../app/pipeline-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
-import { closeRedis, openRedis } from '../pipeline/redis-connection.js';
+import { closeRedis, openRedis } from '../redis/redis-connection.js';
 import { parseDomains, parseInstant } from '../plan/plan-backfill.js';
 import { TrafficLoader } from '../store/traffic-loader.js';
-import { formatDuration, parseDuration } from '../sync/parse-duration.js';
+import { parseDuration } from '../core/parse-duration.js';
+import { formatDuration } from '../core/time-format.js';
 import { SYNC_QUEUE } from '../sync/sync-keys.js';
 import type { SyncSelection } from '../sync/sync-pass.js';
 import { defaultLookbackMs } from '../sync/sync-plan.js';

@@ -1,12 +1,12 @@
 /** `cdn-etl worker`: runs the fetch and load workers until SIGINT/SIGTERM; start several to scale out. */
-import { loadConfig, requireCredentials } from '../config.js';
-import { createLogger } from '../ops/logger.js';
+import { loadConfig, requireCredentials } from '../core/config.js';
+import { createLogger } from '../core/logger.js';
 import { CdnEtlMetrics } from '../ops/metrics.js';
 import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags } from '../ops/ops-server.js';
 import { attachWorkerMetrics } from '../ops/worker-metrics.js';
-import { createApiClient, startPipelineRuntime } from '../pipeline/pipeline-runtime.js';
+import { createApiClient, startPipelineRuntime } from '../app/pipeline-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
-import { DEFAULT_GUARD_MS } from '../pipeline/redis-pacer.js';
+import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
 import { intFlag, parseCommandArgs, stringFlag } from './args.js';
 import { EXIT_OK, type Command } from './command.js';
 

@@ -17,12 +17,12 @@ import { ExpressAdapter } from '@bull-board/express';
 import { Queue } from 'bullmq';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Redis } from 'ioredis';
-import { redactUrl, type Config, type DashboardAuth } from '../config.js';
-import { InvalidArgumentError, ServiceUnavailableError } from '../errors.js';
+import { redactUrl, type Config, type DashboardAuth } from '../core/config.js';
+import { InvalidArgumentError, ServiceUnavailableError } from '../core/errors.js';
 import { BackfillStore, CHUNK_STATES } from '../pipeline/backfill-store.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
 import { createHealthCheck, DEFAULT_HEALTH_TIMEOUT_MS, healthReasons, type HealthReport } from './health.js';
-import { silentLogger, type Logger } from './logger.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { CdnEtlMetrics, QUEUE_STATES, sumRunningChunkStates, type MetricsSources, type QueueState } from './metrics.js';
 
 export const DEFAULT_HTTP_PORT = 9464;

@@ -3,12 +3,12 @@
  * for every chunk of one backfill to end. The planner decides the chunks; this module only records and queues.
  */
 import type { Tier } from '../aliyun/tiers.js';
-import { InvalidArgumentError, ServiceUnavailableError } from '../errors.js';
+import { InvalidArgumentError, ServiceUnavailableError } from '../core/errors.js';
 import { planBackfill, type BackfillPlan } from '../plan/plan-backfill.js';
 import { newBackfillId, type BackfillSummary } from './backfill-store.js';
 import type { PipelineClient } from './pipeline-client.js';
-import { sleep } from './redis-pacer.js';
-import { asRedisUnavailable } from './redis-connection.js';
+import { sleep } from '../redis/redis-pacer.js';
+import { asRedisUnavailable } from '../redis/redis-connection.js';
 
 export interface StartBackfillInput {
   readonly domains: readonly string[];

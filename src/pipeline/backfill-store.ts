@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Chunk, UnavailableRange } from '../model.js';
+import type { Chunk, UnavailableRange } from '../core/model.js';
 import { pipelineKeys, type PipelineKeys } from './pipeline-keys.js';
 
 export type ChunkState = 'pending' | 'fetching' | 'loading' | 'loaded' | 'empty' | 'failed' | 'replanned';

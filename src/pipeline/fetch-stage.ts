@@ -9,13 +9,13 @@ import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { CdnApi } from '../aliyun/api-types.js';
 import { normaliseSrcTraffic } from '../aliyun/normalise-src-traffic.js';
 import { isSlotFinal, tierByInterval, type Tier } from '../aliyun/tiers.js';
-import { ApiError, isCdnEtlError, ResponseInvalidError } from '../errors.js';
-import type { Chunk } from '../model.js';
-import type { Logger } from '../ops/logger.js';
+import { ApiError, isCdnEtlError, ResponseInvalidError } from '../core/errors.js';
+import type { Chunk } from '../core/model.js';
+import type { Logger } from '../core/logger.js';
 import { replanAtCoarserTier, rowsInChunk } from '../plan/plan-backfill.js';
 import type { BackfillStore } from './backfill-store.js';
 import { CONTENT_ATTEMPTS, compactRows, fetchJobId, fetchJobOptions, FETCH_JOB_NAME, LOAD_JOB_NAME, loadJobId, loadJobOptions, type FetchJobData, type LoadJobData } from './pipeline-jobs.js';
-import type { Pacer } from './redis-pacer.js';
+import type { Pacer } from '../redis/redis-pacer.js';
 
 export const VALUE_NOT_SUPPORTED = 'InvalidStartTime.ValueNotSupported';
 

@@ -2,7 +2,7 @@
  * Group commit for the load stage: rows submitted by many load jobs within a short window go to QuestDB in one
  * loader call, and every submitter learns the outcome of that one flush. Flushes never overlap.
  */
-import type { TrafficRow } from '../model.js';
+import type { TrafficRow } from '../core/model.js';
 
 /** The slice of TrafficLoader the batcher needs. */
 export interface RowSink {

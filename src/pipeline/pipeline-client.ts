@@ -4,11 +4,11 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Chunk } from '../model.js';
+import type { Chunk } from '../core/model.js';
 import { BackfillStore } from './backfill-store.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from './pipeline-keys.js';
 import { fetchJobId, fetchJobOptions, FETCH_JOB_NAME, type FetchJobData, type LoadJobData } from './pipeline-jobs.js';
-import { asRedisUnavailable, closeRedis, openRedis } from './redis-connection.js';
+import { asRedisUnavailable, closeRedis, openRedis } from '../redis/redis-connection.js';
 
 export interface PipelineClientOptions {
   readonly redisUrl: string;

@@ -3,7 +3,7 @@
  * backfill it serves, and rows in a compact form.
  */
 import type { BackoffStrategy, JobsOptions } from 'bullmq';
-import type { Chunk, TrafficRow } from '../model.js';
+import type { Chunk, TrafficRow } from '../core/model.js';
 
 export interface FetchJobData {
   readonly backfillId: string;

@@ -8,7 +8,7 @@
  * counted once.
  */
 import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -4,7 +4,8 @@
  */
 import { averageBps, CELL_STATUSES, type CellStatus, type ReportModel } from './coverage-map.js';
 import { escapeHtml as e } from './html-escape.js';
-import { formatBandwidth, formatInstant, formatInterval, formatTraffic } from './report-format.js';
+import { formatInstant } from '../core/time-format.js';
+import { formatBandwidth, formatInterval, formatTraffic } from './report-format.js';
 import { gapRanges } from './render-text.js';
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'];
@@ -39,7 +40,7 @@ ul.gaps{margin:4px 0 0;padding-left:20px;color:#444}
  */
 export function renderReportHtml(model: ReportModel): string {
   const dayOnly = model.bucket === 'day';
-  const range = `${formatInstant(model.from, dayOnly)} .. ${formatInstant(model.to, dayOnly)} UTC`;
+  const range = `${formatInstant(model.from, dayOnly ? 'day' : 'minute')} .. ${formatInstant(model.to, dayOnly ? 'day' : 'minute')} UTC`;
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -49,7 +50,7 @@ export function renderReportHtml(model: ReportModel): string {
     '</head><body>',
     '<h1>Origin-pull traffic report</h1>',
     `<p class="meta">${e(range)}, ${model.domains.length} domain(s), ${model.bucket === 'hour' ? 'hourly' : 'daily'} cells. ` +
-      `Generated ${e(formatInstant(model.generatedAt))} by cdn-etl from the QuestDB archive.</p>`,
+      `Generated ${e(formatInstant(model.generatedAt, 'minute'))} by cdn-etl from the QuestDB archive.</p>`,
     renderSummaryTable(model),
     '<h2>Traffic per domain (average bandwidth per cell)</h2>',
     renderLegend(model),
@@ -112,7 +113,7 @@ function renderChart(model: ReportModel): string {
     parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${yy}" y2="${yy}"/><text x="${left - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle">${e(formatBandwidth(v))}</text>`);
   }
   for (const t of timeTicks(model.from, model.to, 6)) {
-    parts.push(`<text x="${fmt(x(t))}" y="${height - bottom + 16}" text-anchor="middle">${e(formatInstant(t, dayOnly))}</text>`);
+    parts.push(`<text x="${fmt(x(t))}" y="${height - bottom + 16}" text-anchor="middle">${e(formatInstant(t, dayOnly ? 'day' : 'minute'))}</text>`);
   }
   parts.push(`<path d="M${left} ${top}V${top + plotH}H${left + plotW}" fill="none"/>`);
   parts.push('</g>');
@@ -129,7 +130,7 @@ function renderChart(model: ReportModel): string {
     parts.push(`<g class="series" data-domain="${e(d.domain)}">`);
     if (path !== '') parts.push(`<path d="${path}" fill="none" stroke="${c}" stroke-width="1.5"/>`);
     for (const p of points) {
-      const tip = `${d.domain} ${formatInstant(p.cell.start, dayOnly)}: ${formatBandwidth(p.bps)} average, ${formatTraffic(p.cell.bits)} at ${formatInterval(p.cell.intervalS!)}`;
+      const tip = `${d.domain} ${formatInstant(p.cell.start, dayOnly ? 'day' : 'minute')}: ${formatBandwidth(p.bps)} average, ${formatTraffic(p.cell.bits)} at ${formatInterval(p.cell.intervalS!)}`;
       parts.push(`<circle class="point" cx="${fmt(x(p.t))}" cy="${fmt(y(p.bps))}" r="2" fill="${c}"><title>${e(tip)}</title></circle>`);
     }
     parts.push('</g>');
@@ -151,7 +152,7 @@ function renderCoverageMap(model: ReportModel): string {
     parts.push(`<g class="coverage-row" data-domain="${e(d.domain)}"><text class="labels" x="${left - 6}" y="${yy + row / 2}" text-anchor="end" dominant-baseline="middle" font-size="11">${e(d.domain)}</text>`);
     d.cells.forEach((cell, i) => {
       const at = cell.intervalS === undefined ? '' : ` at ${formatInterval(cell.intervalS)} (${cell.slots}/${cell.expectedSlots} slots${cell.provisionalSlots ? `, ${cell.provisionalSlots} provisional` : ''})`;
-      const tip = `${d.domain} ${formatInstant(cell.start, dayOnly)}: ${cell.status}${at}`;
+      const tip = `${d.domain} ${formatInstant(cell.start, dayOnly ? 'day' : 'minute')}: ${cell.status}${at}`;
       parts.push(
         `<rect class="cell" data-status="${cell.status}" data-start="${e(new Date(cell.start).toISOString())}"` +
           `${cell.intervalS === undefined ? '' : ` data-interval="${cell.intervalS}"`} x="${fmt(left + i * cellW)}" y="${yy + 1}" ` +
@@ -163,7 +164,7 @@ function renderCoverageMap(model: ReportModel): string {
   const axisY = top + model.domains.length * row + 14;
   parts.push('<g class="axis">');
   for (const t of timeTicks(model.from, model.to, 6)) {
-    parts.push(`<text x="${fmt(left + ((t - model.from) / (model.to - model.from)) * (width - left))}" y="${axisY}" text-anchor="middle">${e(formatInstant(t, dayOnly))}</text>`);
+    parts.push(`<text x="${fmt(left + ((t - model.from) / (model.to - model.from)) * (width - left))}" y="${axisY}" text-anchor="middle">${e(formatInstant(t, dayOnly ? 'day' : 'minute'))}</text>`);
   }
   parts.push('</g></svg>');
   return parts.join('');
@@ -174,7 +175,7 @@ function renderGaps(model: ReportModel): string {
   const blocks = model.domains.flatMap((d) => {
     const gaps = gapRanges(d.cells);
     if (gaps.length === 0) return [];
-    const items = gaps.map((g) => `<li>${e(g.status)}: ${e(formatInstant(g.start, dayOnly))} .. ${e(formatInstant(g.end, dayOnly))}</li>`);
+    const items = gaps.map((g) => `<li>${e(g.status)}: ${e(formatInstant(g.start, dayOnly ? 'day' : 'minute'))} .. ${e(formatInstant(g.end, dayOnly ? 'day' : 'minute'))}</li>`);
     return [`<h3>${e(d.domain)}</h3><ul class="gaps">${items.join('')}</ul>`];
   });
   return blocks.length === 0 ? '<p>No gaps: every cell of every domain holds data.</p>' : `<h2>Gaps</h2>${blocks.join('')}`;

@@ -1,6 +1,7 @@
 /** The report's summary as plain text for a terminal: the same figures as the HTML file. Pure. */
 import { CELL_STATUSES, type CoverageCell, type ReportModel } from './coverage-map.js';
-import { formatBandwidth, formatInstant, formatInterval, formatTraffic } from './report-format.js';
+import { formatInstant } from '../core/time-format.js';
+import { formatBandwidth, formatInterval, formatTraffic } from './report-format.js';
 
 /** At most this many gap lines per domain; the rest are counted. */
 export const MAX_GAP_LINES = 10;
@@ -35,10 +36,10 @@ export function renderReportText(model: ReportModel): string {
   const dayOnly = model.bucket === 'day';
   const unit = model.bucket === 'hour' ? 'hourly' : 'daily';
   const lines: string[] = [
-    `cdn-etl report: ${model.domains.length} domain(s), ${formatInstant(model.from, dayOnly)} .. ${formatInstant(model.to, dayOnly)} (UTC, ${unit} cells)`,
+    `cdn-etl report: ${model.domains.length} domain(s), ${formatInstant(model.from, dayOnly ? 'day' : 'minute')} .. ${formatInstant(model.to, dayOnly ? 'day' : 'minute')} (UTC, ${unit} cells)`,
   ];
   if (model.from !== model.requestedFrom || model.to !== model.requestedTo) {
-    lines.push(`  (requested ${formatInstant(model.requestedFrom)} .. ${formatInstant(model.requestedTo)}, widened to whole ${model.bucket}s)`);
+    lines.push(`  (requested ${formatInstant(model.requestedFrom, 'minute')} .. ${formatInstant(model.requestedTo, 'minute')}, widened to whole ${model.bucket}s)`);
   }
   for (const d of model.domains) {
     const counts = CELL_STATUSES.map((s) => `${d.counts[s]} ${s}`).join(', ');
@@ -53,7 +54,7 @@ export function renderReportText(model: ReportModel): string {
     lines.push(`  resolution used: ${resolutions === '' ? 'none (nothing archived)' : resolutions}`);
     const gaps = gapRanges(d.cells);
     for (const g of gaps.slice(0, MAX_GAP_LINES)) {
-      lines.push(`  ${g.status.padEnd(7)} ${formatInstant(g.start, dayOnly)} .. ${formatInstant(g.end, dayOnly)}`);
+      lines.push(`  ${g.status.padEnd(7)} ${formatInstant(g.start, dayOnly ? 'day' : 'minute')} .. ${formatInstant(g.end, dayOnly ? 'day' : 'minute')}`);
     }
     if (gaps.length > MAX_GAP_LINES) lines.push(`  ... and ${gaps.length - MAX_GAP_LINES} more gap(s)`);
   }

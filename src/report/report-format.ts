@@ -1,11 +1,5 @@
 /** Number and time formats shared by the text and HTML reports. Pure. */
 
-/** `2025-06-01T10:00Z`, or `2025-06-01` for midnight when `dayOnly`. */
-export function formatInstant(ms: number, dayOnly = false): string {
-  const iso = new Date(ms).toISOString();
-  return dayOnly ? iso.slice(0, 10) : `${iso.slice(0, 16)}Z`;
-}
-
 /** Traffic in decimal bytes: `bits` / 8 shown as B, kB, MB, GB, TB, PB. */
 export function formatTraffic(bits: number): string {
   return scaled(bits / 8, ['B', 'kB', 'MB', 'GB', 'TB', 'PB']);

@@ -4,13 +4,9 @@
  * were final. One query per tier, because each tier has its own final age.
  */
 import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { SqlReader } from '../store/questdb-pg.js';
 import { finalAgeMs, type BucketKind, type BucketRow } from './coverage-map.js';
-
-/** The slice of QuestDbPg this module uses (a fake of it is enough for pure tests). */
-export interface SqlReader {
-  query<R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
-}
 
 export interface ReportQueryInput {
   readonly domains: readonly string[];

@@ -9,8 +9,8 @@
  */
 import { Sender } from '@questdb/nodejs-client';
 import { Agent } from 'undici';
-import { InvalidArgumentError, LoadError, ServiceUnavailableError } from '../errors.js';
-import type { Logger } from '../ops/logger.js';
+import { InvalidArgumentError, LoadError, ServiceUnavailableError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, flushFailureKind, type BackoffPolicy } from './flush-retry.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ServiceUnavailableError } from '../errors.js';
+import { ServiceUnavailableError } from '../core/errors.js';
 import { syncKeys } from './sync-keys.js';
 
 // KEYS[1] lock, ARGV[1] token: delete only our own lock.

@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import type { CdnApi } from '../aliyun/api-types.js';
 import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
-import type { UnavailableRange } from '../model.js';
-import type { Logger } from '../ops/logger.js';
+import type { UnavailableRange } from '../core/model.js';
+import type { Logger } from '../core/logger.js';
 import type { BackfillSummary, ChunkFailure } from '../pipeline/backfill-store.js';
 import { waitForBackfill } from '../pipeline/backfill-runner.js';
 import type { PipelineClient } from '../pipeline/pipeline-client.js';

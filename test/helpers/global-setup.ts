@@ -6,8 +6,8 @@
  */
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { loadConfig, redactUrl, type Config } from '../../src/config.js';
-import { ServiceUnavailableError } from '../../src/errors.js';
+import { loadConfig, redactUrl, type Config } from '../../src/core/config.js';
+import { ServiceUnavailableError } from '../../src/core/errors.js';
 import { runMigrations } from '../../src/store/migrations-runner.js';
 
 const PROBE_TIMEOUT_MS = 5_000;

@@ -4,9 +4,9 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/core/config.js';
 import { startOpsServer, startOpsServerFromFlags, type RunningOpsServer } from '../../src/ops/ops-server.js';
-import { sleep } from '../../src/pipeline/redis-pacer.js';
+import { sleep } from '../../src/redis/redis-pacer.js';
 import { capturingLogger, Forwarder, freePort, sample, scrape } from '../helpers/ops-fixture.js';
 import { uniquePrefix } from '../helpers/pipeline-fixture.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../helpers/refusal.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/core/config.js';
 import { parseOpsFlags } from '../../src/ops/ops-server.js';
 
 describe('parseOpsFlags', () => {

@@ -3,11 +3,11 @@
  * TrafficLoader from a validated Config and starts the workers. Credentials go into the client only.
  */
 import { CdnClient, type ApiCallEvent } from '../aliyun/cdn-client.js';
-import type { Config, Credentials } from '../config.js';
-import type { Logger } from '../ops/logger.js';
+import type { Config, Credentials } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
 import { TrafficLoader, type LoadBatchEvent } from '../store/traffic-loader.js';
-import { DEFAULT_BATCH_ROWS } from './load-batcher.js';
-import { startPipelineWorkers, type PipelineWorkers } from './pipeline-workers.js';
+import { DEFAULT_BATCH_ROWS } from '../pipeline/load-batcher.js';
+import { startPipelineWorkers, type PipelineWorkers } from '../pipeline/pipeline-workers.js';
 
 export interface RuntimeOptions {
   readonly fetchConcurrency?: number;

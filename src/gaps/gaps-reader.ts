@@ -2,8 +2,8 @@
  * Reads which slots QuestDB holds for one domain and turns them into missing ranges, window by window so a range
  * of years never holds more than one window of slots in memory. Every value is a bind parameter.
  */
-import { InvalidArgumentError } from '../errors.js';
-import type { SqlReader } from '../report/report-query.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { SqlReader } from '../store/questdb-pg.js';
 import { findGaps, mergeGaps, type GapRange } from './find-gaps.js';
 
 export interface DomainGapsQuery {
