@@ -10,8 +10,8 @@ import { createLogger } from '../core/logger.js';
 import { createProgressReporter } from '../ops/progress-bar.js';
 import { BACKFILL_ID_PATTERN, type BackfillSummary } from '../pipeline/backfill-store.js';
 import { retryFailedChunks, startBackfill, waitForBackfill } from '../pipeline/backfill-runner.js';
-import { PipelineClient } from '../pipeline/pipeline-client.js';
-import { createApiClient, startPipelineRuntime } from '../app/pipeline-runtime.js';
+import type { PipelineClient } from '../pipeline/pipeline-client.js';
+import { createApiClient, openPipelineClient, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
 import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag } from './args.js';
@@ -85,7 +85,7 @@ export const backfillCommand: Command = {
     // On a terminal the bar tells the story; per-chunk lines would tear it apart.
     const logger = createLogger({ level: showBar && config.logLevel === 'info' ? 'warn' : config.logLevel });
 
-    const client = await PipelineClient.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+    const client = await openPipelineClient(config);
     try {
       const now = Date.now();
       let id: string;

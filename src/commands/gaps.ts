@@ -9,10 +9,9 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { newBackfillId } from '../pipeline/backfill-store.js';
 import { waitForBackfill } from '../pipeline/backfill-runner.js';
-import { PipelineClient } from '../pipeline/pipeline-client.js';
-import { createApiClient, startPipelineRuntime } from '../app/pipeline-runtime.js';
+import { createApiClient, openPipelineClient, openQuestDbReader, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
-import { QuestDbPg } from '../store/questdb-pg.js';
+import type { SqlReader } from '../store/questdb-pg.js';
 import { waitUntilVisible } from '../store/wal-visibility.js';
 import type { GapRange } from '../gaps/find-gaps.js';
 import { findDomainGaps } from '../gaps/gaps-reader.js';
@@ -79,7 +78,7 @@ export const gapsCommand: Command = {
     const api = repair ? createApiClient(config, requireCredentials(config)) : undefined;
     const logger = createLogger({ level: config.logLevel });
 
-    const pg = new QuestDbPg({ url: config.questdbPg });
+    const pg = openQuestDbReader(config);
     try {
       // Rows already accepted into QuestDB's WAL but not yet applied are not gaps: let them land first.
       await waitUntilVisible(config.questdbHttp, 'cdn_src_traffic');
@@ -95,7 +94,7 @@ export const gapsCommand: Command = {
         await api.close();
         return EXIT_OK;
       }
-      const client = await PipelineClient.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+      const client = await openPipelineClient(config);
       try {
         const id = newBackfillId(now);
         // refetch: a chunk remembered as loaded whose rows have since gone missing must be fetched again.
@@ -132,7 +131,7 @@ export const gapsCommand: Command = {
 
 async function listGaps(
   ctx: CommandContext,
-  pg: QuestDbPg,
+  pg: SqlReader,
   domains: readonly string[],
   from: number,
   to: number,

@@ -11,7 +11,7 @@ import { alignRange, buildReportModel, chooseBucket } from '../report/coverage-m
 import { renderReportHtml } from '../report/render-html.js';
 import { renderReportText } from '../report/render-text.js';
 import { MAX_REPORT_DOMAINS, queryReportRows } from '../report/report-query.js';
-import { QuestDbPg } from '../store/questdb-pg.js';
+import { openQuestDbReader } from '../app/app-runtime.js';
 import { DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, parseCommandArgs, rangeFlags, requiredFlag, stringFlag } from './args.js';
 import { EXIT_OK, type Command } from './command.js';
 
@@ -54,7 +54,7 @@ export const reportCommand: Command = {
 
     const bucket = chooseBucket(requested.from, requested.to);
     const { from, to } = alignRange(requested.from, requested.to, bucket);
-    const pg = new QuestDbPg({ url: config.questdbPg, max: 1 });
+    const pg = openQuestDbReader(config, { max: 1 });
     let rows;
     try {
       rows = await queryReportRows(pg, { domains, from, to, bucket });

@@ -9,20 +9,18 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { CdnEtlMetrics } from '../ops/metrics.js';
 import { attachWorkerMetrics } from '../ops/worker-metrics.js';
-import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags, type RunningOpsServer } from '../ops/ops-server.js';
+import type { RunningOpsServer } from '../ops/ops-server.js';
+import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags } from './ops-flags.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
-import { createApiClient } from '../app/pipeline-runtime.js';
+import { closeRedis, createApiClient, openRedisConnection, startSyncRuntime, type SyncRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
-import { closeRedis, openRedis } from '../redis/redis-connection.js';
 import { parseDomains, parseInstant } from '../plan/plan-backfill.js';
-import { TrafficLoader } from '../store/traffic-loader.js';
 import { parseDuration } from '../core/parse-duration.js';
 import { formatDuration } from '../core/time-format.js';
 import { SYNC_QUEUE } from '../sync/sync-keys.js';
 import type { SyncSelection } from '../sync/sync-pass.js';
 import { defaultLookbackMs } from '../sync/sync-plan.js';
 import { formatPassReport } from '../sync/sync-report.js';
-import { startSyncService } from '../sync/sync-service.js';
 import { readWatermarks } from '../sync/watermark-store.js';
 import { booleanFlag, intFlag, parseCommandArgs, stringFlag } from './args.js';
 import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
@@ -102,9 +100,9 @@ export const syncCommand: Command = {
     const metrics = new CdnEtlMetrics({ onSourceError: (source, err) => logger.debug({ source, err: (err as Error).message }, 'metrics source failed') });
     const api = createApiClient(config, requireCredentials(config), { onCall: (e) => metrics.recordApiCall(e) });
 
-    let loader: TrafficLoader | undefined;
+    let runtime: SyncRuntime | undefined;
     let opsServer: RunningOpsServer | undefined;
-    const watermarkRedis = ops.port !== undefined ? await openRedis(config.redisUrl, { role: 'producer', name: 'cdn-etl-sync-watermarks' }) : undefined;
+    const watermarkRedis = ops.port !== undefined ? await openRedisConnection(config, 'cdn-etl-sync-watermarks') : undefined;
     try {
       // Same rule as `worker`: a port given and taken is refused; only the default port may be skipped.
       opsServer = await startOpsServerFromFlags(ops, {
@@ -114,13 +112,7 @@ export const syncCommand: Command = {
         metrics,
         logger,
       });
-      loader = await TrafficLoader.create({ questdbHttp: config.questdbHttp, logger, onBatch: (e) => metrics.recordLoadFlush(e) });
-      const service = await startSyncService({
-        redisUrl: config.redisUrl,
-        prefix: config.redisPrefix,
-        qps: config.apiQps,
-        api,
-        sink: loader,
+      runtime = await startSyncRuntime(config, api, {
         selection,
         since,
         lookbackMs,
@@ -128,8 +120,10 @@ export const syncCommand: Command = {
         once,
         fetchConcurrency: concurrency,
         logger,
+        onLoadBatch: (e) => metrics.recordLoadFlush(e),
         onPass: once ? undefined : (report) => ctx.stdout.write(formatPassReport(report)),
       });
+      const service = runtime.service;
       const detachMetrics = attachWorkerMetrics(metrics, service.workers);
       const stop = (): void => void service.close();
       ctx.signal.addEventListener('abort', stop, { once: true });
@@ -153,8 +147,8 @@ export const syncCommand: Command = {
         logger.info('sync stopped');
       }
     } finally {
-      await loader?.close();
-      await api.close();
+      if (runtime) await runtime.close();
+      else await api.close();
       await opsServer?.close();
       await closeRedis(watermarkRedis);
     }

@@ -2,9 +2,9 @@
 import { loadConfig, requireCredentials } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { CdnEtlMetrics } from '../ops/metrics.js';
-import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags } from '../ops/ops-server.js';
+import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags } from './ops-flags.js';
 import { attachWorkerMetrics } from '../ops/worker-metrics.js';
-import { createApiClient, startPipelineRuntime } from '../app/pipeline-runtime.js';
+import { createApiClient, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
 import { intFlag, parseCommandArgs, stringFlag } from './args.js';
