@@ -11,7 +11,7 @@
  */
 import { loadConfig } from '../src/core/config.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../src/sim/simulator.js';
-import { sleep } from '../src/redis/redis-pacer.js';
+import { sleep } from '../src/core/sleep.js';
 import {
   backfillIdOf,
   chunksIn,

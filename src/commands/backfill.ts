@@ -15,10 +15,9 @@ import { createApiClient, openPipelineClient, startPipelineRuntime } from '../ap
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
 import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag } from './args.js';
-import { EXIT_FAILED, EXIT_OK, type Command, type CommandContext } from './command.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Command, type CommandContext } from './command.js';
 import { describeRange, formatFailures } from './status.js';
 
-export const EXIT_INTERRUPTED = 130;
 
 const HELP = [
   'Usage: cdn-etl backfill --domains a.com,b.com --from ISO --to ISO [options]',

@@ -20,10 +20,9 @@ import { formatRange } from '../core/time-format.js';
 import { formatGaps } from '../gaps/gaps-report.js';
 import { describeUnavailable } from '../sync/sync-report.js';
 import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag } from './args.js';
-import { EXIT_FAILED, EXIT_OK, type Command, type CommandContext } from './command.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Command, type CommandContext } from './command.js';
 import { formatFailures } from './status.js';
 
-export const EXIT_INTERRUPTED = 130;
 const INTERVALS = ['60', '300', '3600'] as const;
 
 const HELP = [
@@ -98,8 +97,7 @@ export const gapsCommand: Command = {
       try {
         const id = newBackfillId(now);
         // refetch: a chunk remembered as loaded whose rows have since gone missing must be fetched again.
-        await client.store.createBackfill(id, { domains, from, to, refetch: true, unavailable: plan.unavailable }, plan.chunks, now);
-        await client.enqueueChunks(id, plan.chunks, { refetch: true, round: 0 });
+        await client.submit(id, { domains, from, to, refetch: true, unavailable: plan.unavailable }, plan.chunks, now);
         ctx.stderr.write(`repair ${id}: ${plan.chunks.length} chunk(s)\n`);
         const runtime = await startPipelineRuntime(config, api, { fetchConcurrency: concurrency, logger });
         let summary;

@@ -23,9 +23,8 @@ import { defaultLookbackMs } from '../sync/sync-plan.js';
 import { formatPassReport } from '../sync/sync-report.js';
 import { readWatermarks } from '../sync/watermark-store.js';
 import { booleanFlag, intFlag, parseCommandArgs, stringFlag } from './args.js';
-import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Command } from './command.js';
 
-export const EXIT_INTERRUPTED = 130;
 export const DEFAULT_EVERY_MS = 5 * 60_000;
 const MIN_EVERY_MS = 1_000;
 const MAX_EVERY_MS = 24 * 3_600_000;

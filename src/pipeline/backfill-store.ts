@@ -154,6 +154,22 @@ export class BackfillStore {
     await this.redis.zadd(this.keys.backfills, now, id);
   }
 
+  /** Starts a new round of job ids for a backfill (re-running its failed chunks) and returns its number. */
+  async nextRound(id: string): Promise<number> {
+    return this.redis.hincrby(this.keys.meta(id), 'round', 1);
+  }
+
+  /** Deletes the bookkeeping of these backfills (old sync passes); chunks remembered across backfills stay. */
+  async forget(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) {
+      pipeline.del(this.keys.meta(id), this.keys.chunks(id), this.keys.states(id), this.keys.errors(id));
+      pipeline.zrem(this.keys.backfills, id);
+    }
+    await pipeline.exec();
+  }
+
   /** Adds chunks (pending) to a backfill; chunks it already has are left as they are. Returns how many were new. */
   async addChunks(id: string, chunks: readonly Chunk[]): Promise<number> {
     let added = 0;

@@ -15,6 +15,7 @@
  * workers on machines with skewed clocks still share one schedule.
  */
 import type { Redis } from 'ioredis';
+import { sleep } from '../core/sleep.js';
 
 // KEYS[1]: next free slot, microseconds since the epoch (Redis clock).
 // ARGV[1]: spacing between calls, microseconds.
@@ -105,25 +106,4 @@ export function createRedisPacer(redis: Redis, key: string, options: PacerOption
       await redis.eval(PAUSE, 1, key, String(Math.ceil(ms * 1000)));
     },
   };
-}
-
-/** setTimeout as a promise that an AbortSignal cancels. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    // Node may fire a timer up to 1 ms early; round up so a slot is never anticipated.
-    const timer = setTimeout(done, Math.ceil(ms));
-    function done(): void {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort(): void {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -6,6 +6,7 @@
 import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { SqlReader } from '../store/questdb-pg.js';
+import { assertSqlName } from '../store/sql-quote.js';
 import { finalAgeMs, type BucketKind, type BucketRow } from './coverage-map.js';
 
 export interface ReportQueryInput {
@@ -27,7 +28,7 @@ export const MAX_REPORT_DOMAINS = 1_000;
  * $3 from, $4 to, $5.. the domains. Exported so tests can check it binds everything.
  */
 export function reportSql(domainCount: number, bucket: BucketKind, table = 'cdn_src_traffic'): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new InvalidArgumentError(`is not a plain table name: ${JSON.stringify(table)}`, 'table');
+  assertSqlName(table, 'table');
   const placeholders = Array.from({ length: domainCount }, (_, i) => `$${i + 5}`).join(', ');
   return [
     'SELECT ts, domain, interval_s, count() slots, sum(bits) bits,',

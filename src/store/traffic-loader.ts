@@ -11,7 +11,9 @@ import { Sender } from '@questdb/nodejs-client';
 import { Agent } from 'undici';
 import { InvalidArgumentError, LoadError, ServiceUnavailableError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { backoffDelayMs, DEFAULT_BACKOFF, flushFailureKind, type BackoffPolicy } from './flush-retry.js';
+import { backoffDelayMs, type BackoffPolicy } from '../core/backoff.js';
+import { pause } from '../core/sleep.js';
+import { DEFAULT_BACKOFF, flushFailureKind } from './flush-retry.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 import { assertLoadableRows, type LoadRow } from './traffic-rows.js';
@@ -300,7 +302,7 @@ export class TrafficLoader {
       }
       this.onBatch?.({ batchIndex, rows: count, attempt, outcome: 'retrying', durationMs: now - began, error: reason, retryInMs: wait });
       this.logger?.warn({ table: this.table, batchIndex, rows: count, attempt, retryInMs: wait, err: reason }, 'QuestDB flush failed; re-sending the batch');
-      await sleep(wait, signal);
+      await pause(wait, signal);
       if (signal?.aborted) {
         this.onBatch?.({ batchIndex, rows: count, attempt, outcome: 'failed', durationMs: Date.now() - began, error: reason });
         throw new LoadError(`batch ${batchIndex} (${count} rows) was not written to ${this.table}: the load was cancelled after ${attempt} attempts: ${reason}`, batchIndex, count, { cause: failure });
@@ -385,20 +387,4 @@ function describe(err: unknown): string {
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

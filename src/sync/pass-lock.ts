@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
 import { syncKeys } from './sync-keys.js';
 
 // KEYS[1] lock, ARGV[1] token: delete only our own lock.
@@ -41,7 +42,7 @@ export async function acquirePassLock(redis: Redis, prefix: string, options: Pas
   for (;;) {
     if (options.signal?.aborted) throw new ServiceUnavailableError('redis', 'stopped while waiting for another sync pass to end');
     if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) === 'OK') break;
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    await sleep(pollMs);
   }
   let lost = false;
   const timer = setInterval(() => {

@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import type { Chunk } from '../../src/core/model.js';
 import type { BackfillSummary } from '../../src/pipeline/backfill-store.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
-import { sleep } from '../../src/redis/redis-pacer.js';
+import { sleep } from '../../src/core/sleep.js';
 import { runMigrations } from '../../src/store/migrations-runner.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';

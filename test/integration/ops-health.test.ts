@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
 import { startOpsServerFromFlags } from '../../src/commands/ops-flags.js';
 import { startOpsServer, type RunningOpsServer } from '../../src/ops/ops-server.js';
-import { sleep } from '../../src/redis/redis-pacer.js';
+import { sleep } from '../../src/core/sleep.js';
 import { capturingLogger, Forwarder, freePort, sample, scrape } from '../helpers/ops-fixture.js';
 import { uniquePrefix } from '../helpers/pipeline-fixture.js';
 

@@ -8,7 +8,7 @@ import { CdnClient } from '../../src/aliyun/cdn-client.js';
 import { startBackfill } from '../../src/pipeline/backfill-runner.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { startPipelineWorkers } from '../../src/pipeline/pipeline-workers.js';
-import { sleep } from '../../src/redis/redis-pacer.js';
+import { sleep } from '../../src/core/sleep.js';
 import { DEMO_CREDENTIALS } from '../../src/sim/simulator.js';
 import { cleanPrefix, REDIS_URL, startTestSimulator, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/sim/fault-injector.js';
-import { sleep } from '../../src/redis/redis-pacer.js';
+import { sleep } from '../../src/core/sleep.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../../src/sim/simulator.js';
 import {
   backfillIdOf,
