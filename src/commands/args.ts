@@ -54,6 +54,13 @@ export const DOMAIN_RANGE_OPTIONS = {
   to: { type: 'string' },
 } as const satisfies Options;
 
+/** The flags of a command that runs fetch workers in its process (backfill, gaps --repair, sync, worker). */
+export const WORKER_OPTIONS = {
+  concurrency: { type: 'string' },
+  qps: { type: 'string' },
+  'log-level': { type: 'string' },
+} as const satisfies Options;
+
 /** Help lines for {@link DOMAIN_RANGE_OPTIONS}, aligned like the rest of each command's options. */
 export const DOMAIN_RANGE_HELP = [
   '  --domains LIST        comma-separated domain names',

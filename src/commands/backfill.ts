@@ -14,7 +14,7 @@ import type { PipelineClient } from '../pipeline/pipeline-client.js';
 import { createApiClient, openPipelineClient, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
-import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag } from './args.js';
+import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag, WORKER_OPTIONS } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Command, type CommandContext } from './command.js';
 import { describeRange, formatFailures } from './status.js';
 
@@ -49,12 +49,10 @@ export const backfillCommand: Command = {
     const args = parseCommandArgs(argv, {
       ...DOMAIN_RANGE_OPTIONS,
       detach: { type: 'boolean' },
-      concurrency: { type: 'string' },
+      ...WORKER_OPTIONS,
       refetch: { type: 'boolean' },
       'retry-failed': { type: 'string' },
-      qps: { type: 'string' },
       'pace-guard-ms': { type: 'string' },
-      'log-level': { type: 'string' },
     });
     // Everything is validated before the first connection: bad input exits 2 having touched nothing.
     const retryId = stringFlag(args, 'retry-failed');

@@ -19,7 +19,7 @@ import { planRepair } from '../gaps/repair-plan.js';
 import { formatRange } from '../core/time-format.js';
 import { formatGaps } from '../gaps/gaps-report.js';
 import { describeUnavailable } from '../sync/sync-report.js';
-import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag } from './args.js';
+import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag, WORKER_OPTIONS } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Command, type CommandContext } from './command.js';
 import { formatFailures } from './status.js';
 
@@ -58,10 +58,8 @@ export const gapsCommand: Command = {
       ...DOMAIN_RANGE_OPTIONS,
       interval: { type: 'string' },
       repair: { type: 'boolean' },
-      concurrency: { type: 'string' },
-      qps: { type: 'string' },
+      ...WORKER_OPTIONS,
       'questdb-pg': { type: 'string' },
-      'log-level': { type: 'string' },
     });
     const domains = domainsFlag(args);
     const { from, to } = rangeFlags(args, Date.now());

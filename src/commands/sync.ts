@@ -22,7 +22,7 @@ import type { SyncSelection } from '../sync/sync-pass.js';
 import { defaultLookbackMs } from '../sync/sync-plan.js';
 import { formatPassReport } from '../sync/sync-report.js';
 import { readWatermarks } from '../sync/watermark-store.js';
-import { booleanFlag, intFlag, parseCommandArgs, stringFlag } from './args.js';
+import { booleanFlag, intFlag, parseCommandArgs, stringFlag, WORKER_OPTIONS } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Command } from './command.js';
 
 export const DEFAULT_EVERY_MS = 5 * 60_000;
@@ -72,9 +72,7 @@ export const syncCommand: Command = {
       once: { type: 'boolean' },
       every: { type: 'string' },
       lookback: { type: 'string' },
-      concurrency: { type: 'string' },
-      qps: { type: 'string' },
-      'log-level': { type: 'string' },
+      ...WORKER_OPTIONS,
       ...OPS_FLAG_OPTIONS,
     });
     // Everything is validated before the first connection: bad input exits 2 having touched nothing.

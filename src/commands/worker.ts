@@ -7,7 +7,7 @@ import { attachWorkerMetrics } from '../ops/worker-metrics.js';
 import { createApiClient, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
-import { intFlag, parseCommandArgs, stringFlag } from './args.js';
+import { intFlag, parseCommandArgs, stringFlag, WORKER_OPTIONS } from './args.js';
 import { EXIT_OK, type Command } from './command.js';
 
 export const workerCommand: Command = {
@@ -29,7 +29,7 @@ export const workerCommand: Command = {
     ...OPS_FLAGS_HELP,
   ].join('\n'),
   async run(argv, ctx) {
-    const args = parseCommandArgs(argv, { concurrency: { type: 'string' }, qps: { type: 'string' }, 'pace-guard-ms': { type: 'string' }, 'log-level': { type: 'string' }, ...OPS_FLAG_OPTIONS });
+    const args = parseCommandArgs(argv, { ...WORKER_OPTIONS, 'pace-guard-ms': { type: 'string' }, ...OPS_FLAG_OPTIONS });
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
     const guardMs = intFlag(args, 'pace-guard-ms', DEFAULT_GUARD_MS, 0, 500);
     const ops = parseOpsFlags(args.values);
