@@ -7,7 +7,7 @@
  *   node scripts/services.mjs status  print what answers, start nothing
  *
  * Plain Node ESM with builtins only: it must run in a fresh clone before `npm ci` has built anything.
- * It is a developer tool outside src/, so it reads the environment itself (same names as src/config.ts):
+ * It is a developer tool outside src/, so it reads the environment itself (same names as src/core/config.ts):
  *   REDIS_URL, QUESTDB_HTTP, QUESTDB_PG         where the services are (contract defaults below)
  *   CDN_ETL_SERVICES_DIR                        state dir (default <repo>/.services); lets copies run side by side
  *   CDN_ETL_SERVICES_MODE                       auto (default: Docker Compose when `docker info` works) | docker | local

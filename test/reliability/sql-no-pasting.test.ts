@@ -19,10 +19,10 @@ const QUOTING_CALLS = new Set(['quoteStringLiteral', 'quoteIdentifier', 'assertS
 /** file (relative to src/) -> interpolated name -> why it is safe. */
 const VALIDATED_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'report/report-query.ts': {
-    table: 'reportSql() refuses anything but /^[a-z_][a-z0-9_]*$/ before building the text',
+    table: 'reportSql() checks it with assertSqlName(table) before building the text',
     placeholders: 'only `$5, $6, ...` built from a count; the domains themselves are bind parameters',
   },
-  'sync/gaps-reader.ts': { table: 'presentSlotsSql() refuses anything but /^[a-z_][a-z0-9_]*$/; the domain and times are bind parameters' },
+  'gaps/gaps-reader.ts': { table: 'presentSlotsSql() checks it with assertSqlName(table); the domain and times are bind parameters' },
   'store/migrations-runner.ts': { history: 'assertSqlName(options.historyTable ...)' },
   'store/wal-visibility.ts': { table: 'assertSqlName(table) at the top of waitUntilVisible; and the text is an error message, not a query' },
 };
