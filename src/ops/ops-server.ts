@@ -18,7 +18,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { Redis } from 'ioredis';
 import { redactUrl, type Config } from '../core/config.js';
 import { InvalidArgumentError, ServiceUnavailableError } from '../core/errors.js';
-import { BackfillStore, CHUNK_STATES } from '../pipeline/backfill-store.js';
+import { CHUNK_STATES } from '../core/chunk-outcome.js';
+import { BackfillStore } from '../pipeline/backfill-store.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
 import { basicAuth } from './basic-auth.js';
 import { createHealthCheck, DEFAULT_HEALTH_TIMEOUT_MS, healthReasons, type HealthReport } from './health.js';

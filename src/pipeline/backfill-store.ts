@@ -9,11 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Chunk, UnavailableRange } from '../core/model.js';
 import { pipelineKeys, type PipelineKeys } from './pipeline-keys.js';
 
-export type ChunkState = 'pending' | 'fetching' | 'loading' | 'loaded' | 'empty' | 'failed' | 'replanned';
-
-export const CHUNK_STATES: readonly ChunkState[] = ['pending', 'fetching', 'loading', 'loaded', 'empty', 'failed', 'replanned'];
-/** States a chunk never leaves on its own; the backfill is over when every chunk is in one of them. */
-export const ENDED_STATES: readonly ChunkState[] = ['loaded', 'empty', 'failed', 'replanned'];
+import { CHUNK_STATES, type ChunkState } from '../core/chunk-outcome.js';
 
 export interface BackfillParams {
   readonly domains: readonly string[];

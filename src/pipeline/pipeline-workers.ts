@@ -8,7 +8,8 @@ import type { Redis } from 'ioredis';
 import type { CdnApi } from '../aliyun/api-types.js';
 import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { BackfillStore, ENDED_STATES } from './backfill-store.js';
+import { isEnded } from '../core/chunk-outcome.js';
+import { BackfillStore } from './backfill-store.js';
 import { DEFAULT_MARGIN_MS } from '../plan/plan-backfill.js';
 import { createFetchProcessor } from './fetch-stage.js';
 import { LoadBatcher, type LoadBatcherOptions, type RowSink } from './load-batcher.js';
@@ -104,7 +105,7 @@ export async function startPipelineWorkers(options: PipelineWorkersOptions): Pro
       if (!(await job.isFailed())) return;
       const { backfillId, chunk } = job.data;
       const state = await store.chunkState(backfillId, chunk.id);
-      if (state === undefined || ENDED_STATES.includes(state)) return;
+      if (state === undefined || isEnded(state)) return;
       const code = /stalled/i.test(err.message) ? 'Job.Stalled' : 'Job.Failed';
       await store.recordOutcome(backfillId, chunk.id, 'failed', code, err.message, now());
       logger.warn({ chunk: chunk.id, code, err: err.message, queue: job.queueName }, 'chunk failed outside its processor');
