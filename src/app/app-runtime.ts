@@ -7,7 +7,6 @@
 import { CdnClient, type ApiCallEvent } from '../aliyun/cdn-client.js';
 import type { Config, Credentials } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
-import { DEFAULT_BATCH_ROWS } from '../pipeline/load-batcher.js';
 import { PipelineClient } from '../pipeline/pipeline-client.js';
 import { startPipelineWorkers, type PipelineWorkers } from '../pipeline/pipeline-workers.js';
 import { closeRedis, openRedis } from '../redis/redis-connection.js';
@@ -59,9 +58,9 @@ export function openRedisConnection(config: Config, name: string): ReturnType<ty
 
 export { closeRedis };
 
-/** The loader the load stage writes through. The batcher flushes at most DEFAULT_BATCH_ROWS rows at a time: size its buffers for that, not more. */
+/** The loader the load stage writes through, its batch size the batcher's (both DEFAULT_BATCH_ROWS of traffic-loader.ts). */
 export function createLoader(config: Config, options: Pick<RuntimeOptions, 'logger' | 'onLoadBatch'>): Promise<TrafficLoader> {
-  return TrafficLoader.create({ questdbHttp: config.questdbHttp, batchRows: DEFAULT_BATCH_ROWS, logger: options.logger, onBatch: options.onLoadBatch });
+  return TrafficLoader.create({ questdbHttp: config.questdbHttp, logger: options.logger, onBatch: options.onLoadBatch });
 }
 
 export async function startPipelineRuntime(config: Config, api: CdnClient, options: RuntimeOptions): Promise<PipelineRuntime> {

@@ -21,7 +21,11 @@ import { assertLoadableRows, type LoadRow } from './traffic-rows.js';
 export type { LoadRow } from './traffic-rows.js';
 
 export const DEFAULT_TABLE = 'cdn_src_traffic';
-export const DEFAULT_BATCH_ROWS = 50_000;
+/**
+ * Rows per QuestDB flush (one HTTP request, one transaction). The load stage's group commit gathers exactly this
+ * many at most, so in the pipeline rows are cut into batches once, here.
+ */
+export const DEFAULT_BATCH_ROWS = 20_000;
 export const DEFAULT_DEADLINE_MS = 10 * 60_000;
 
 /** Generous per-row estimate (table, domain, columns) so a batch rarely needs the buffer to grow. */
