@@ -14,8 +14,8 @@ import type { PipelineClient } from '../pipeline/pipeline-client.js';
 import { createApiClient, openPipelineClient, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
-import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag, WORKER_OPTIONS } from './args.js';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Command, type CommandContext } from './command.js';
+import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, flagCommand, intFlag, rangeFlags, stringFlag, WORKER_OPTIONS } from './args.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CommandContext } from './command.js';
 import { describeRange, formatFailures } from './status.js';
 
 
@@ -41,19 +41,19 @@ const HELP = [
   '130 interrupted (run the same command again to continue).',
 ].join('\n');
 
-export const backfillCommand: Command = {
+export const backfillCommand = flagCommand({
   name: 'backfill',
   summary: 'load a time range for some domains into QuestDB',
   help: HELP,
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, {
-      ...DOMAIN_RANGE_OPTIONS,
-      detach: { type: 'boolean' },
-      ...WORKER_OPTIONS,
-      refetch: { type: 'boolean' },
-      'retry-failed': { type: 'string' },
-      'pace-guard-ms': { type: 'string' },
-    });
+  options: {
+    ...DOMAIN_RANGE_OPTIONS,
+    detach: { type: 'boolean' },
+    ...WORKER_OPTIONS,
+    refetch: { type: 'boolean' },
+    'retry-failed': { type: 'string' },
+    'pace-guard-ms': { type: 'string' },
+  },
+  async run(args, ctx) {
     // Everything is validated before the first connection: bad input exits 2 having touched nothing.
     const retryId = stringFlag(args, 'retry-failed');
     let request: { domains: string[]; from: number; to: number } | undefined;
@@ -121,7 +121,7 @@ export const backfillCommand: Command = {
       await client.close();
     }
   },
-};
+});
 
 function progressOf(s: BackfillSummary): { total: number; ended: number; failed: number; rows: number; calls: number; throttles: number; reused: number } {
   return { total: s.total, ended: s.ended, failed: s.counts.failed, rows: s.rows, calls: s.calls, throttles: s.throttles, reused: s.reused };

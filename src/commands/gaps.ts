@@ -19,8 +19,8 @@ import { planRepair } from '../gaps/repair-plan.js';
 import { formatRange } from '../core/time-format.js';
 import { formatGaps } from '../gaps/gaps-report.js';
 import { describeUnavailable } from '../sync/sync-report.js';
-import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag, WORKER_OPTIONS } from './args.js';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Command, type CommandContext } from './command.js';
+import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, flagCommand, intFlag, rangeFlags, stringFlag, WORKER_OPTIONS } from './args.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CommandContext } from './command.js';
 import { formatFailures } from './status.js';
 
 const INTERVALS = ['60', '300', '3600'] as const;
@@ -49,18 +49,18 @@ const HELP = [
   'Exit: 0 done (gaps or not), 1 some repair chunk failed (listed), 2 bad input, 3 a service is unavailable.',
 ].join('\n');
 
-export const gapsCommand: Command = {
+export const gapsCommand = flagCommand({
   name: 'gaps',
   summary: 'find missing slots in QuestDB, as ranges; --repair backfills them',
   help: HELP,
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, {
-      ...DOMAIN_RANGE_OPTIONS,
-      interval: { type: 'string' },
-      repair: { type: 'boolean' },
-      ...WORKER_OPTIONS,
-      'questdb-pg': { type: 'string' },
-    });
+  options: {
+    ...DOMAIN_RANGE_OPTIONS,
+    interval: { type: 'string' },
+    repair: { type: 'boolean' },
+    ...WORKER_OPTIONS,
+    'questdb-pg': { type: 'string' },
+  },
+  async run(args, ctx) {
     const domains = domainsFlag(args);
     const { from, to } = rangeFlags(args, Date.now());
     const intervalFlag = stringFlag(args, 'interval') ?? 'any';
@@ -123,7 +123,7 @@ export const gapsCommand: Command = {
       await pg.close();
     }
   },
-};
+});
 
 async function listGaps(
   ctx: CommandContext,

@@ -2,10 +2,10 @@
 import { loadConfig } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { runMigrations } from '../store/migrations-runner.js';
-import { parseCommandArgs, stringFlag } from './args.js';
-import { EXIT_OK, type Command } from './command.js';
+import { flagCommand, stringFlag } from './args.js';
+import { EXIT_OK } from './command.js';
 
-export const migrateCommand: Command = {
+export const migrateCommand = flagCommand({
   name: 'migrate',
   summary: 'apply pending QuestDB migrations (safe to run again)',
   help: [
@@ -19,8 +19,8 @@ export const migrateCommand: Command = {
     '  --questdb-http URL   QuestDB HTTP endpoint (env QUESTDB_HTTP, default http://127.0.0.1:9000)',
     '  --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)',
   ].join('\n'),
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, { 'questdb-http': { type: 'string' }, 'log-level': { type: 'string' } });
+  options: { 'questdb-http': { type: 'string' }, 'log-level': { type: 'string' } },
+  async run(args, ctx) {
     const config = loadConfig(ctx.env, { questdbHttp: stringFlag(args, 'questdb-http'), logLevel: stringFlag(args, 'log-level') });
     const logger = createLogger({ level: config.logLevel });
     const { applied, skipped } = await runMigrations({ questdbHttp: config.questdbHttp, logger });
@@ -33,4 +33,4 @@ export const migrateCommand: Command = {
     );
     return EXIT_OK;
   },
-};
+});

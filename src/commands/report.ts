@@ -12,8 +12,8 @@ import { renderReportHtml } from '../report/render-html.js';
 import { renderReportText } from '../report/render-text.js';
 import { MAX_REPORT_DOMAINS, queryReportRows } from '../report/report-query.js';
 import { openQuestDbReader } from '../app/app-runtime.js';
-import { DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, parseCommandArgs, rangeFlags, requiredFlag, stringFlag } from './args.js';
-import { EXIT_OK, type Command } from './command.js';
+import { DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, flagCommand, rangeFlags, requiredFlag, stringFlag } from './args.js';
+import { EXIT_OK } from './command.js';
 
 /** Widest range a report accepts: ten years of daily cells is still a readable page. */
 const MAX_RANGE_MS = 3_660 * 24 * 3_600_000;
@@ -34,16 +34,16 @@ const HELP = [
   'Exit: 0 written, 2 bad input, 3 QuestDB unavailable.',
 ].join('\n');
 
-export const reportCommand: Command = {
+export const reportCommand = flagCommand({
   name: 'report',
   summary: 'write an HTML report (traffic chart, coverage map) and print its summary',
   help: HELP,
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, {
-      ...DOMAIN_RANGE_OPTIONS,
-      out: { type: 'string' },
-      'questdb-pg': { type: 'string' },
-    });
+  options: {
+    ...DOMAIN_RANGE_OPTIONS,
+    out: { type: 'string' },
+    'questdb-pg': { type: 'string' },
+  },
+  async run(args, ctx) {
     const domains = domainsFlag(args);
     if (domains.length > MAX_REPORT_DOMAINS) throw new InvalidArgumentError(`at most ${MAX_REPORT_DOMAINS} domains per report`, '--domains');
     const requested = rangeFlags(args, Date.now());
@@ -71,4 +71,4 @@ export const reportCommand: Command = {
     ctx.stdout.write(`\nwrote ${out}\n`);
     return EXIT_OK;
   },
-};
+});

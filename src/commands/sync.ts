@@ -22,8 +22,8 @@ import type { SyncSelection } from '../sync/sync-pass.js';
 import { defaultLookbackMs } from '../sync/sync-plan.js';
 import { formatPassReport } from '../sync/sync-report.js';
 import { readWatermarks } from '../sync/watermark-store.js';
-import { booleanFlag, intFlag, parseCommandArgs, stringFlag, WORKER_OPTIONS } from './args.js';
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type Command } from './command.js';
+import { booleanFlag, flagCommand, intFlag, stringFlag, WORKER_OPTIONS } from './args.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './command.js';
 
 export const DEFAULT_EVERY_MS = 5 * 60_000;
 const MIN_EVERY_MS = 1_000;
@@ -60,21 +60,21 @@ const HELP = [
   '130 interrupted. Without --once it runs until SIGINT/SIGTERM, then exits 0.',
 ].join('\n');
 
-export const syncCommand: Command = {
+export const syncCommand = flagCommand({
   name: 'sync',
   summary: 'keep the archive current: scheduled incremental passes with a late-data lookback',
   help: HELP,
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, {
-      domains: { type: 'string' },
-      'all-domains': { type: 'boolean' },
-      since: { type: 'string' },
-      once: { type: 'boolean' },
-      every: { type: 'string' },
-      lookback: { type: 'string' },
-      ...WORKER_OPTIONS,
-      ...OPS_FLAG_OPTIONS,
-    });
+  options: {
+    domains: { type: 'string' },
+    'all-domains': { type: 'boolean' },
+    since: { type: 'string' },
+    once: { type: 'boolean' },
+    every: { type: 'string' },
+    lookback: { type: 'string' },
+    ...WORKER_OPTIONS,
+    ...OPS_FLAG_OPTIONS,
+  },
+  async run(args, ctx) {
     // Everything is validated before the first connection: bad input exits 2 having touched nothing.
     const domainsFlag = stringFlag(args, 'domains');
     const allDomains = booleanFlag(args, 'all-domains');
@@ -150,4 +150,4 @@ export const syncCommand: Command = {
       await closeRedis(watermarkRedis);
     }
   },
-};
+});

@@ -7,10 +7,10 @@ import { attachWorkerMetrics } from '../ops/worker-metrics.js';
 import { createApiClient, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
-import { intFlag, parseCommandArgs, stringFlag, WORKER_OPTIONS } from './args.js';
-import { EXIT_OK, type Command } from './command.js';
+import { flagCommand, intFlag, stringFlag, WORKER_OPTIONS } from './args.js';
+import { EXIT_OK } from './command.js';
 
-export const workerCommand: Command = {
+export const workerCommand = flagCommand({
   name: 'worker',
   summary: 'run fetch and load workers until stopped',
   help: [
@@ -28,8 +28,8 @@ export const workerCommand: Command = {
     '  --log-level LEVEL (env LOG_LEVEL)',
     ...OPS_FLAGS_HELP,
   ].join('\n'),
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, { ...WORKER_OPTIONS, 'pace-guard-ms': { type: 'string' }, ...OPS_FLAG_OPTIONS });
+  options: { ...WORKER_OPTIONS, 'pace-guard-ms': { type: 'string' }, ...OPS_FLAG_OPTIONS },
+  async run(args, ctx) {
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
     const guardMs = intFlag(args, 'pace-guard-ms', DEFAULT_GUARD_MS, 0, 500);
     const ops = parseOpsFlags(args.values);
@@ -57,4 +57,4 @@ export const workerCommand: Command = {
     logger.info('worker stopped');
     return EXIT_OK;
   },
-};
+});
