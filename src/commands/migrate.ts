@@ -2,6 +2,7 @@
 import { loadConfig } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { runMigrations } from '../store/migrations-runner.js';
+import { healInvalidViews } from '../store/view-health.js';
 import { flagCommand, stringFlag } from './args.js';
 import { EXIT_OK } from './command.js';
 
@@ -14,6 +15,8 @@ export const migrateCommand = flagCommand({
     'Applies the migrations/*.sql files not yet applied to QuestDB, in name order, and records each',
     'one (name, sha256, time) in the table cdn_etl_migrations. Files applied earlier are skipped;',
     'an applied file that was changed stops the run (restore it and add a new numbered migration).',
+    'Materialized views that QuestDB marked invalid (after TRUNCATE or DROP PARTITION of the traffic',
+    'table) are fully refreshed, and each one is named in the output.',
     '',
     'Options:',
     '  --questdb-http URL   QuestDB HTTP endpoint (env QUESTDB_HTTP, default http://127.0.0.1:9000)',
@@ -24,8 +27,11 @@ export const migrateCommand = flagCommand({
     const config = loadConfig(ctx.env, { questdbHttp: stringFlag(args, 'questdb-http'), logLevel: stringFlag(args, 'log-level') });
     const logger = createLogger({ level: config.logLevel });
     const { applied, skipped } = await runMigrations({ questdbHttp: config.questdbHttp, logger });
+    // After the migrations, so that a view a migration has just rebuilt is not refreshed twice.
+    const healed = await healInvalidViews(config.questdbHttp, { logger });
     for (const name of applied) ctx.stdout.write(`applied  ${name}\n`);
     for (const name of skipped) ctx.stdout.write(`skipped  ${name} (already applied)\n`);
+    for (const h of healed) ctx.stdout.write(`refreshed ${h.view} (QuestDB had marked it invalid: ${h.reason})\n`);
     ctx.stdout.write(
       applied.length === 0
         ? `QuestDB at ${config.questdbHttp} is up to date (${skipped.length} migration${skipped.length === 1 ? '' : 's'} already applied)\n`

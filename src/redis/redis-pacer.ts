@@ -13,6 +13,11 @@
  * long as the jitter between a slot and the call's arrival stays below guardMs; the rate sustained is
  * qps * 1000 / (1000 + guardMs) (95.2% with the default 50 ms guard). Redis' own clock (TIME) is the reference, so
  * workers on machines with skewed clocks still share one schedule.
+ *
+ * Every grant is also written to a bounded stream (`<key>:grants`, about GRANT_RECORD_LENGTH entries, gone an
+ * hour after the last call): the pacer's own record on Redis' clock. Whether the API's quota was respected is
+ * judged on that record, which is exact, rather than on arrival times at the far end, which the operating
+ * system's scheduler moves around on a busy machine.
  */
 import type { Redis } from 'ioredis';
 import { sleep } from '../core/sleep.js';
@@ -30,8 +35,11 @@ redis.call('SET', KEYS[1], string.format('%.0f', slot + tonumber(ARGV[1])), 'PX'
 return string.format('%.0f', slot - now)
 `;
 
-// KEYS[1]: log of send times (sorted set, score = microseconds). ARGV[1]: window, microseconds; ARGV[2]: qps;
-// ARGV[3]: a unique member. Returns 0 when the send is logged (go), else the wait in microseconds.
+// KEYS[1]: log of send times (sorted set, score = microseconds); KEYS[2]: the grant record (stream).
+// ARGV[1]: window, microseconds; ARGV[2]: qps; ARGV[3]: a unique member; ARGV[4]: the caller's label;
+// ARGV[5]: how many grants the record keeps (about).
+// Returns {wait in microseconds, 0} to wait and try again, or {0, grant time in microseconds} when the send
+// is logged (go).
 const CONFIRM = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -39,11 +47,14 @@ local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now - window))
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return string.format('%.0f', math.max(1, tonumber(oldest[2]) + window - now + 1))
+  return {string.format('%.0f', math.max(1, tonumber(oldest[2]) + window - now + 1)), '0'}
 end
-redis.call('ZADD', KEYS[1], string.format('%.0f', now), ARGV[3])
+local at = string.format('%.0f', now)
+redis.call('ZADD', KEYS[1], at, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], 60000)
-return '0'
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 't', at, 'by', ARGV[4])
+redis.call('PEXPIRE', KEYS[2], 3600000)
+return {'0', at}
 `;
 
 // KEYS[1]: next free slot. ARGV[1]: pause, microseconds. Pushes the schedule to at least now + pause.
@@ -65,15 +76,31 @@ return 1
  */
 export const DEFAULT_GUARD_MS = 50;
 
+/** How many grants the record keeps, about (Redis trims a stream in whole nodes): minutes of calls at 10/s. */
+export const GRANT_RECORD_LENGTH = 5_000;
+
 export interface PacerOptions {
   readonly qps: number;
   /** Extra room per second for network, scheduling and timer jitter, ms (default DEFAULT_GUARD_MS). */
   readonly guardMs?: number;
+  /** Names this caller in the grant record (default `<pid>-<random>`). Never a secret. */
+  readonly label?: string;
+}
+
+/** One call the pacer allowed, on Redis' clock. */
+export interface PacerGrant {
+  /** Epoch microseconds, Redis' TIME. */
+  readonly atUs: number;
+  /** The label of the caller that was allowed. */
+  readonly by: string;
 }
 
 export interface Pacer {
-  /** Resolves when this caller may make its call; rejects with the signal's reason when aborted. */
-  acquire(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves when this caller may make its call, with the grant's time on Redis' clock (epoch microseconds);
+   * rejects with the signal's reason when aborted.
+   */
+  acquire(signal?: AbortSignal): Promise<number>;
   /** Delays every caller's next slot to at least now + ms (a throttled answer: slow down everyone). */
   pause(ms: number): Promise<void>;
   /** Spacing between two calls, ms. */
@@ -88,8 +115,11 @@ export function createRedisPacer(redis: Redis, key: string, options: PacerOption
   const windowUs = String((1000 + guardMs) * 1000);
   const qps = String(options.qps);
   const logKey = `${key}:log`;
+  const grantsKey = grantRecordKey(key);
   let sequence = 0;
   const member = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const label = options.label ?? member;
+  const recordLength = String(GRANT_RECORD_LENGTH);
   return {
     spacingMs,
     async acquire(signal) {
@@ -97,13 +127,47 @@ export function createRedisPacer(redis: Redis, key: string, options: PacerOption
       const waitUs = Number(await redis.eval(RESERVE, 1, key, spacingUs));
       if (waitUs > 0) await sleep(waitUs / 1000, signal);
       for (;;) {
-        const againUs = Number(await redis.eval(CONFIRM, 1, logKey, windowUs, qps, `${member}-${++sequence}`));
-        if (againUs === 0) return;
-        await sleep(againUs / 1000, signal);
+        const [againUs, atUs] = (await redis.eval(CONFIRM, 2, logKey, grantsKey, windowUs, qps, `${member}-${++sequence}`, label, recordLength)) as [string, string];
+        if (againUs === '0') return Number(atUs);
+        await sleep(Number(againUs) / 1000, signal);
       }
     },
     async pause(ms) {
       await redis.eval(PAUSE, 1, key, String(Math.ceil(ms * 1000)));
     },
   };
+}
+
+/** The stream in which the pacer of `key` records its grants (bounded, expires an hour after the last call). */
+export function grantRecordKey(key: string): string {
+  return `${key}:grants`;
+}
+
+/**
+ * The grants recorded for the pacer of `key`, oldest first: the pacer's own account of who called when, on
+ * Redis' clock, for tests and operators (which caller spends the quota).
+ */
+export async function readGrants(redis: Pick<Redis, 'xrange'>, key: string): Promise<PacerGrant[]> {
+  const entries = await redis.xrange(grantRecordKey(key), '-', '+');
+  return entries.map(([, fields]) => {
+    const f = new Map<string, string>();
+    for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i]!, fields[i + 1]!);
+    return { atUs: Number(f.get('t')), by: f.get('by') ?? '' };
+  });
+}
+
+/**
+ * The most grants that fall in any window of `windowMs` (half-open, sliding): what a quota counted over that
+ * window would see. `atUs` must be sorted ascending.
+ *
+ * @example maxGrantsInWindow([0, 500_000, 1_000_000], 1000) // 2
+ */
+export function maxGrantsInWindow(atUs: readonly number[], windowMs: number): number {
+  const windowUs = windowMs * 1000;
+  let max = 0;
+  for (let i = 0, j = 0; i < atUs.length; i++) {
+    while (atUs[i]! - atUs[j]! >= windowUs) j++;
+    max = Math.max(max, i - j + 1);
+  }
+  return max;
 }

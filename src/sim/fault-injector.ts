@@ -32,15 +32,15 @@ export class FaultInjector {
     this.set(faults ?? {});
   }
 
-  /** Replaces the options and restarts the `afterCalls` and `maxFaults` counters. */
+  /** Replaces the options and restarts the `afterCalls`, `untilCalls` and `maxFaults` counters. */
   set(faults: FaultOptions): void {
     this.faults = { ...faults };
     this.calls = 0;
     this.injected = 0;
   }
 
-  /** The fault for the next call arriving at real-clock `now`, or undefined. */
-  decide(now: number): FaultKind | undefined {
+  /** The fault for the next call, or undefined. */
+  decide(): FaultKind | undefined {
     const f = this.faults;
     this.calls += 1;
     const table: [FaultKind, number][] = [
@@ -56,8 +56,7 @@ export class FaultInjector {
     const r = this.random();
     if (this.calls <= (f.afterCalls ?? 0)) return undefined;
     if (f.maxFaults !== undefined && this.injected >= f.maxFaults) return undefined;
-    if (f.activeFrom !== undefined && now < f.activeFrom) return undefined;
-    if (f.activeUntil !== undefined && now >= f.activeUntil) return undefined;
+    if (f.untilCalls !== undefined && this.calls > f.untilCalls) return undefined;
     let cumulative = 0;
     for (const [kind, p] of table) {
       cumulative += p;

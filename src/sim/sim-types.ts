@@ -46,11 +46,14 @@ export interface FaultOptions {
   readonly serviceBusyRate?: number;
   /** Faults start only after this many API calls since the faults were set (default 0). */
   readonly afterCalls?: number;
+  /**
+   * Faults stop after this many API calls since the faults were set (default never): calls afterCalls + 1 to
+   * untilCalls form the fault window. Windows are counted in calls, never in milliseconds, so a test gets the
+   * same storm however busy the machine is (the seeded generator draws once per call).
+   */
+  readonly untilCalls?: number;
   /** At most this many faults are injected, then the simulator behaves (default unlimited). */
   readonly maxFaults?: number;
-  /** Faults only while the real clock (epoch ms) is in [activeFrom, activeUntil). */
-  readonly activeFrom?: number;
-  readonly activeUntil?: number;
 }
 
 /** Answers that look successful but are wrong in one way, for tests of a client's defences. */

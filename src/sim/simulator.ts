@@ -46,7 +46,7 @@ function checkFaults(f: FaultOptions): void {
     const v = f[key];
     if (v !== undefined && !(v >= 0 && v <= 1)) throw new InvalidArgumentError(`must be a fraction from 0 to 1, got ${v}`, `faults.${key}`);
   }
-  for (const key of ['stallMs', 'afterCalls', 'maxFaults'] as const) {
+  for (const key of ['stallMs', 'afterCalls', 'untilCalls', 'maxFaults'] as const) {
     const v = f[key];
     if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new InvalidArgumentError(`must be a non-negative whole number, got ${v}`, `faults.${key}`);
   }
@@ -173,7 +173,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       stats.arrival(receivedAt);
     }
     if (!quotas.get(action)!.admit(receivedAt)) return { kind: 'error', error: throttleError(throttleCode, throttleStatus) };
-    const fault: FaultKind | undefined = faults.decide(receivedAt);
+    const fault: FaultKind | undefined = faults.decide();
     if (fault) stats.fault(fault);
     switch (fault) {
       case 'throttle':

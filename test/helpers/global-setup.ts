@@ -9,6 +9,7 @@ import pg from 'pg';
 import { loadConfig, redactUrl, type Config } from '../../src/core/config.js';
 import { ServiceUnavailableError } from '../../src/core/errors.js';
 import { runMigrations } from '../../src/store/migrations-runner.js';
+import { healInvalidViews } from '../../src/store/view-health.js';
 
 const PROBE_TIMEOUT_MS = 5_000;
 
@@ -93,4 +94,6 @@ export default async function setup(): Promise<void> {
   await checkServices(config);
   // The real migrations are shared by every integration test (each isolates itself by domain names).
   await runMigrations({ questdbHttp: config.questdbHttp });
+  // A shared QuestDB may have been used before: a TRUNCATE there leaves the rollups invalid for good.
+  await healInvalidViews(config.questdbHttp);
 }

@@ -22,8 +22,9 @@ export { expectedRows, type StoredRow } from './expected-rows.js';
 export { requireBuild } from './require-build.js';
 export { DAY, HOUR, hoursRange } from './time-ranges.js';
 
-export const REDIS_URL = 'redis://127.0.0.1:6379';
-export const QUESTDB_HTTP = 'http://127.0.0.1:9000';
+import { QUESTDB_HTTP, QUESTDB_PG, REDIS_URL } from './test-services.js';
+
+export { QUESTDB_HTTP, QUESTDB_PG, REDIS_URL };
 export const TABLE = 'cdn_src_traffic';
 
 export function uniqueTag(): string {
@@ -58,6 +59,7 @@ export function cliEnv(sim: { readonly url: string }, prefix: string, extra: Rec
     CDN_ETL_REDIS_PREFIX: prefix,
     REDIS_URL,
     QUESTDB_HTTP,
+    QUESTDB_PG,
     LOG_LEVEL: 'warn',
     ...extra,
   };

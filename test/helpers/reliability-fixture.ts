@@ -19,6 +19,7 @@ import { runMigrations } from '../../src/store/migrations-runner.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
 import { byRowKey, type StoredRow } from './expected-rows.js';
+import { QUESTDB_HTTP, QUESTDB_PG, REDIS_URL } from './test-services.js';
 
 export { expectedRows, type StoredRow } from './expected-rows.js';
 export { DAY, HOUR, hoursRange } from './time-ranges.js';
@@ -33,9 +34,9 @@ export const REPO_ROOT = ((): string => {
   }
   return dir;
 })();
-export const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
-export const SHARED_QUESTDB_HTTP = 'http://127.0.0.1:9000';
-export const SHARED_QUESTDB_PG = 'postgres://admin:quest@127.0.0.1:8812/qdb';
+export const SHARED_REDIS_URL = REDIS_URL;
+export const SHARED_QUESTDB_HTTP = QUESTDB_HTTP;
+export const SHARED_QUESTDB_PG = QUESTDB_PG;
 export const TABLE = 'cdn_src_traffic';
 
 export function tag(): string {

@@ -10,6 +10,7 @@ import { startOpsServer, type RunningOpsServer } from '../../src/ops/ops-server.
 import { sleep } from '../../src/core/sleep.js';
 import { capturingLogger, Forwarder, freePort, sample, scrape } from '../helpers/ops-fixture.js';
 import { uniquePrefix } from '../helpers/pipeline-fixture.js';
+import { QUESTDB_HTTP_PORT, REDIS_PORT } from '../helpers/test-services.js';
 
 interface HealthBody {
   status: string;
@@ -38,7 +39,7 @@ describe('/healthz', () => {
   });
 
   it('answers 503 naming QuestDB while it is unreachable, and 200 again once it is back', async () => {
-    const questdb = new Forwarder(await freePort(), 9000);
+    const questdb = new Forwarder(await freePort(), QUESTDB_HTTP_PORT);
     await questdb.start();
     cleanups.push(() => questdb.stop());
     const { logger, lines } = capturingLogger();
@@ -71,7 +72,7 @@ describe('/healthz', () => {
   });
 
   it('answers 503 naming Redis while it is unreachable, and 200 again after the reconnect', async () => {
-    const redis = new Forwarder(await freePort(), 6379);
+    const redis = new Forwarder(await freePort(), REDIS_PORT);
     await redis.start();
     cleanups.push(() => redis.stop());
     const config = loadConfig({ REDIS_URL: `redis://127.0.0.1:${redis.port}`, CDN_ETL_REDIS_PREFIX: uniquePrefix() });

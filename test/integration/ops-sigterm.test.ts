@@ -110,8 +110,9 @@ describe('graceful stop of real processes', () => {
   }, 120_000);
 
   it('a second signal exits at once, without waiting for calls in flight', async () => {
-    // Every answer takes 20 s: the first SIGTERM would wait for them.
-    const { domains, prefix, sim, client } = await setUp(2, { qps: 10, latencyMs: 20_000 });
+    // Every answer takes 60 s: the first SIGTERM would wait for them.
+    const latencyMs = 60_000;
+    const { domains, prefix, sim, client } = await setUp(2, { qps: 10, latencyMs });
     const env = cliEnv(sim, prefix, { CDN_API_QPS: '10', LOG_LEVEL: 'info' });
     const to = Math.floor((Date.now() - 2 * DAY) / HOUR) * HOUR;
     await runCli(['backfill', '--detach', '--domains', domains.join(','), '--from', new Date(to - 4 * HOUR).toISOString(), '--to', new Date(to).toISOString()], env);
@@ -119,14 +120,16 @@ describe('graceful stop of real processes', () => {
     children.push(worker);
     const inFlight = await pollUntil(async () => (await client.fetchQueue.getJobCounts('active')).active, (n) => (n ?? 0) > 0, 20_000);
     expect(inFlight).toBeGreaterThan(0);
+    // Calls under way, not merely jobs taken: wait until the simulator holds one (its answer comes in 60 s).
+    expect(await pollUntil(async () => sim.stats().calls, (n) => n > 0, 20_000)).toBeGreaterThan(0);
     worker.kill('SIGTERM');
     await pollUntil(async () => worker.output(), (o) => o.includes('worker stopping'), 10_000);
     expect(worker.exitCode).toBe(null);
     const started = Date.now();
     worker.kill('SIGTERM');
     expect(await exitOf(worker)).toBe(130);
-    // Well before the 20 s answers could have arrived.
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(sim.stats().calls).toBeGreaterThan(0);
+    // Before the answers could have arrived: the exit did not wait for them. (The bound is the answers' latency,
+    // a property of the simulator, not a guess at how fast this machine is.)
+    expect(Date.now() - started).toBeLessThan(latencyMs);
   }, 90_000);
 });

@@ -10,6 +10,7 @@ import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { sleep } from '../../src/core/sleep.js';
 import { finalSlotValue } from '../../src/sim/simulator.js';
 import { cleanPrefix, cliEnv, migrate, readRows, REDIS_URL, runCli, startTestSimulator, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';
+import { QUESTDB_HTTP_PORT } from '../helpers/test-services.js';
 
 const HOUR = 3_600_000;
 
@@ -66,7 +67,7 @@ describe('QuestDB outage during a backfill', () => {
     await sleep(2_000);
     expect(sim.stats().calls).toBe(6);
 
-    const forwarder = await startForwarder(port, 9000);
+    const forwarder = await startForwarder(port, QUESTDB_HTTP_PORT);
     try {
       const result = await run;
       expect(result.code).toBe(0);

@@ -8,8 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { waitForRollups } from '../helpers/rollup-refresh.js';
 import { execSql, rowsAsObjects } from '../../src/store/questdb-http.js';
 import { TrafficLoader } from '../../src/store/traffic-loader.js';
+import { QUESTDB_HTTP } from '../helpers/test-services.js';
 
-const HTTP = process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000';
+const HTTP = QUESTDB_HTTP;
 const DOMAIN = `d.${randomUUID().slice(0, 8)}.dashboard-test.example.com`;
 const T0 = Date.UTC(2025, 0, 15);
 

@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForRollups } from '../helpers/rollup-refresh.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { TrafficLoader, type LoadRow } from '../../src/store/traffic-loader.js';
+import { QUESTDB_HTTP, QUESTDB_PG } from '../helpers/test-services.js';
 
-const HTTP = process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000';
-const PG = process.env.QUESTDB_PG ?? 'postgres://admin:quest@127.0.0.1:8812/qdb';
+const HTTP = QUESTDB_HTTP;
+const PG = QUESTDB_PG;
 
 /** The SQL of each `-- query: id` block of the doc. */
 function docQueries(): Map<string, string> {

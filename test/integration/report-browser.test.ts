@@ -14,8 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { TrafficLoader, type LoadRow } from '../../src/store/traffic-loader.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
+import { QUESTDB_HTTP } from '../helpers/test-services.js';
 
-const HTTP = process.env.QUESTDB_HTTP ?? 'http://127.0.0.1:9000';
+const HTTP = QUESTDB_HTTP;
 const OUT_DIR = resolve('test-output');
 const CHROMIUM = '/usr/bin/chromium';
 const MIN = 60_000;

@@ -5,9 +5,11 @@ import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { TrafficLoader, type LoadBatchEvent, type LoadRow } from '../../src/store/traffic-loader.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
 import { Forwarder, freePort } from '../helpers/ops-fixture.js';
+import { QUESTDB_HTTP, QUESTDB_PG } from '../helpers/test-services.js';
+import { QUESTDB_HTTP_PORT } from '../helpers/test-services.js';
 
-const HTTP = 'http://127.0.0.1:9000';
-const PG = 'postgres://admin:quest@127.0.0.1:8812/qdb';
+const HTTP = QUESTDB_HTTP;
+const PG = QUESTDB_PG;
 const TABLE = 'cdn_src_traffic';
 
 function uniqueDomain(label: string): string {
@@ -60,7 +62,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   }
 
   it('QuestDB down when the first flush starts and back a little later: no row lost', async () => {
-    const forwarder = new Forwarder(await freePort(), 9000);
+    const forwarder = new Forwarder(await freePort(), QUESTDB_HTTP_PORT);
     forwarders.push(forwarder);
     const events: LoadBatchEvent[] = [];
     // Created while nothing listens: the pinned protocol version means creation needs no server.
@@ -79,7 +81,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   });
 
   it('QuestDB down when a flush of an already working loader starts, back a little later: no row lost', async () => {
-    const forwarder = new Forwarder(await freePort(), 9000);
+    const forwarder = new Forwarder(await freePort(), QUESTDB_HTTP_PORT);
     forwarders.push(forwarder);
     await forwarder.start();
     const events: LoadBatchEvent[] = [];
@@ -100,7 +102,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   });
 
   it('QuestDB goes away in the middle of a load and comes back: no row lost', async () => {
-    const forwarder = new Forwarder(await freePort(), 9000);
+    const forwarder = new Forwarder(await freePort(), QUESTDB_HTTP_PORT);
     forwarders.push(forwarder);
     await forwarder.start();
     const events: LoadBatchEvent[] = [];
@@ -125,7 +127,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   });
 
   it('QuestDB never comes back: LoadError naming the batch, its rows and the cause', async () => {
-    const forwarder = new Forwarder(await freePort(), 9000);
+    const forwarder = new Forwarder(await freePort(), QUESTDB_HTTP_PORT);
     const events: LoadBatchEvent[] = [];
     const loader = await loaderVia(forwarder, events, { deadlineMs: 1_500, batchRows: 700 });
     const err = await loader.load(rowsFor(uniqueDomain('never'), 1_000)).then(
@@ -138,7 +140,7 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
   });
 
   it('a cancelled load stops retrying and says so', async () => {
-    const forwarder = new Forwarder(await freePort(), 9000);
+    const forwarder = new Forwarder(await freePort(), QUESTDB_HTTP_PORT);
     const events: LoadBatchEvent[] = [];
     const loader = await loaderVia(forwarder, events);
     const controller = new AbortController();

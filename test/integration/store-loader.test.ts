@@ -5,9 +5,10 @@ import { execSql } from '../../src/store/questdb-http.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { TrafficLoader, type LoadRow } from '../../src/store/traffic-loader.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
+import { QUESTDB_HTTP, QUESTDB_PG } from '../helpers/test-services.js';
 
-const HTTP = 'http://127.0.0.1:9000';
-const PG = 'postgres://admin:quest@127.0.0.1:8812/qdb';
+const HTTP = QUESTDB_HTTP;
+const PG = QUESTDB_PG;
 const TABLE = 'cdn_src_traffic';
 
 /** Domains no other test uses: the table is shared by every test file. */

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { migrateCommand } from '../../src/commands/migrate.js';
 import type { CommandContext } from '../../src/commands/command.js';
+import { QUESTDB_HTTP } from '../helpers/test-services.js';
 
 function context(env: Record<string, string>): { ctx: CommandContext; out: () => string } {
   const stdout = new PassThrough();
@@ -9,7 +10,7 @@ function context(env: Record<string, string>): { ctx: CommandContext; out: () =>
   let text = '';
   stdout.on('data', (c: Buffer) => (text += c.toString()));
   stderr.resume();
-  return { ctx: { env: { LOG_LEVEL: 'silent', ...env }, stdout, stderr, signal: new AbortController().signal }, out: () => text };
+  return { ctx: { env: { LOG_LEVEL: 'silent', QUESTDB_HTTP, ...env }, stdout, stderr, signal: new AbortController().signal }, out: () => text };
 }
 
 describe('cdn-etl migrate', () => {
@@ -18,9 +19,9 @@ describe('cdn-etl migrate', () => {
     expect(await migrateCommand.run([], first.ctx)).toBe(0);
     expect(first.out()).toMatch(/^(applied|skipped) {2}001_create_cdn_src_traffic\.sql/m);
     const second = context({});
-    expect(await migrateCommand.run(['--questdb-http', 'http://127.0.0.1:9000'], second.ctx)).toBe(0);
+    expect(await migrateCommand.run(['--questdb-http', QUESTDB_HTTP], second.ctx)).toBe(0);
     expect(second.out()).toContain('skipped  001_create_cdn_src_traffic.sql (already applied)\n');
-    expect(second.out()).toMatch(/QuestDB at http:\/\/127\.0\.0\.1:9000 is up to date \(\d+ migrations? already applied\)\n$/);
+    expect(second.out()).toMatch(new RegExp(`QuestDB at ${QUESTDB_HTTP.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is up to date \\(\\d+ migrations? already applied\\)\\n$`));
   });
 
   it('QuestDB down: a clear ServiceUnavailableError naming the address and the fix', async () => {

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultMigrationsDir, readMigrationFiles, runMigrations } from '../../src/store/migrations-runner.js';
 import { execSql, rowsAsObjects } from '../../src/store/questdb-http.js';
+import { QUESTDB_HTTP } from '../helpers/test-services.js';
 
-const HTTP = 'http://127.0.0.1:9000';
+const HTTP = QUESTDB_HTTP;
 
 describe('migrations runner on a fresh history table and a temp folder', () => {
   const id = randomUUID().slice(0, 8);

@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execSql, rowsAsObjects } from '../../src/store/questdb-http.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
+import { QUESTDB_HTTP, QUESTDB_PG } from '../helpers/test-services.js';
 
-const HTTP = 'http://127.0.0.1:9000';
-const PG = 'postgres://admin:quest@127.0.0.1:8812/qdb';
+const HTTP = QUESTDB_HTTP;
+const PG = QUESTDB_PG;
 
 describe('execSql', () => {
   it('returns columns, rows and count', async () => {

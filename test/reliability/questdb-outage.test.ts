@@ -75,7 +75,7 @@ describe('QuestDB stopped for a minute mid-backfill (issue 8, item 2)', () => {
       const stoppedAt = Date.now();
       await services.down();
       // While QuestDB is away every chunk is still fetched once; none can be loaded.
-      const fetched = await pollSummary(SHARED_REDIS_URL, prefix, id, (s) => s.calls >= total, 45_000);
+      const fetched = await pollSummary(SHARED_REDIS_URL, prefix, id, (s) => s.calls - s.throttles >= total, 45_000);
       expect(fetched.counts.loading).toBeGreaterThan(0);
       const doneWhileDown = fetched.done;
       await sleep(Math.max(0, stoppedAt + OUTAGE_MS - Date.now()));
@@ -84,7 +84,9 @@ describe('QuestDB stopped for a minute mid-backfill (issue 8, item 2)', () => {
       expect(during.done).toBe(doneWhileDown);
       expect(during.state).toBe('running');
       const why = (): string => JSON.stringify({ calls: during.calls, retries: during.retries, throttles: during.throttles, counts: during.counts, simErrors: sim.stats().errorsByCode });
-      expect(sim.stats().calls, why()).toBe(total);
+      // One call per chunk, plus one per throttle: a call refused by the API's quota (arrival jitter on a busy
+      // machine can cause a few) is requeued and made again, and that is not a re-fetch.
+      expect(sim.stats().calls, why()).toBe(total + sim.stats().throttled);
       await services.up();
       const outageMs = Date.now() - stoppedAt;
       expect(outageMs).toBeGreaterThanOrEqual(OUTAGE_MS);
@@ -103,8 +105,9 @@ describe('QuestDB stopped for a minute mid-backfill (issue 8, item 2)', () => {
       expect(rows.length).toBe(total * 60);
       expect(rows).toEqual(expectedRows(loaded));
       // Not one extra call: the outage delayed loading, it did not trigger re-fetching.
-      expect(sim.stats().calls).toBe(total);
-      expect(summary.calls).toBe(total);
+      expect(sim.stats().calls).toBe(total + sim.stats().throttled);
+      expect(summary.throttles).toBe(sim.stats().throttled);
+      expect(summary.calls).toBe(sim.stats().calls);
     } finally {
       await sim.close();
     }

@@ -49,8 +49,8 @@ describe('StatsRecorder', () => {
   });
 });
 
-function draw(injector: FaultInjector, n: number, now = S): (FaultKind | undefined)[] {
-  return Array.from({ length: n }, () => injector.decide(now));
+function draw(injector: FaultInjector, n: number): (FaultKind | undefined)[] {
+  return Array.from({ length: n }, () => injector.decide());
 }
 
 describe('FaultInjector', () => {
@@ -75,15 +75,25 @@ describe('FaultInjector', () => {
     expect(hits).toBeLessThan(700);
   });
 
-  const windows: { name: string; options: ConstructorParameters<typeof FaultInjector>[0]; now: number; expected: number }[] = [
-    { name: 'afterCalls skips the first calls', options: { truncateRate: 1, afterCalls: 3 }, now: S, expected: 7 },
-    { name: 'maxFaults caps the total', options: { truncateRate: 1, maxFaults: 4 }, now: S, expected: 4 },
-    { name: 'before activeFrom nothing happens', options: { truncateRate: 1, activeFrom: S + 1 }, now: S, expected: 0 },
-    { name: 'at activeUntil nothing happens', options: { truncateRate: 1, activeUntil: S }, now: S, expected: 0 },
-    { name: 'inside the window every call is hit', options: { truncateRate: 1, activeFrom: S, activeUntil: S + 1 }, now: S, expected: 10 },
+  // Windows are counted in calls: the pattern over 10 calls is exact, whatever the clock says.
+  const windows: { name: string; options: ConstructorParameters<typeof FaultInjector>[0]; hit: boolean[] }[] = [
+    { name: 'afterCalls skips the first calls', options: { truncateRate: 1, afterCalls: 3 }, hit: [false, false, false, true, true, true, true, true, true, true] },
+    { name: 'maxFaults caps the total', options: { truncateRate: 1, maxFaults: 4 }, hit: [true, true, true, true, false, false, false, false, false, false] },
+    { name: 'untilCalls ends the window', options: { truncateRate: 1, untilCalls: 2 }, hit: [true, true, false, false, false, false, false, false, false, false] },
+    { name: 'untilCalls 0 injects nothing', options: { truncateRate: 1, untilCalls: 0 }, hit: Array<boolean>(10).fill(false) },
+    { name: 'calls afterCalls + 1 to untilCalls are the window', options: { truncateRate: 1, afterCalls: 2, untilCalls: 5 }, hit: [false, false, true, true, true, false, false, false, false, false] },
   ];
-  it.each(windows)('$name', ({ options, now, expected }) => {
-    expect(draw(new FaultInjector(options, seededRandom(1)), 10, now).filter(Boolean)).toHaveLength(expected);
+  it.each(windows)('$name', ({ options, hit }) => {
+    expect(draw(new FaultInjector(options, seededRandom(1)), 10).map(Boolean)).toEqual(hit);
+  });
+
+  it('a call window gives the same storm on every run: one draw per call, inside or outside the window', () => {
+    const storm = { throttleRate: 0.5, resetRate: 0.1, afterCalls: 5, untilCalls: 60 };
+    const a = draw(new FaultInjector(storm, seededRandom(5)), 100);
+    expect(draw(new FaultInjector(storm, seededRandom(5)), 100)).toEqual(a);
+    // Outside the window nothing; inside it the draws of an unwindowed injector with the same seed.
+    const unwindowed = draw(new FaultInjector({ throttleRate: 0.5, resetRate: 0.1 }, seededRandom(5)), 100);
+    expect(a).toEqual(unwindowed.map((k, i) => (i >= 5 && i < 60 ? k : undefined)));
   });
 
   it('set() replaces the options and restarts the counters', () => {
