@@ -19,6 +19,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/migrations ./migrations
+# The Redis Lua scripts, read at run time (src/redis/redis-scripts.ts).
+COPY --from=build /app/src/redis/lua ./src/redis/lua
 USER node
 # /metrics, /healthz of `worker` and `sync`.
 EXPOSE 9464

@@ -12,7 +12,7 @@ import { Sender } from '@questdb/nodejs-client';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/core/config.js';
 import { execSql } from '../src/store/questdb-http.js';
 import { TrafficLoader, type LoadRow } from '../src/store/traffic-loader.js';
 import { waitUntilVisible } from '../src/store/wal-visibility.js';

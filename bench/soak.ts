@@ -9,9 +9,9 @@
  * jitter budget, `worker --pace-guard-ms`). Exit 0 when every row is exact and the
  * per-second quota held, 1 otherwise. Prints a Markdown report.
  */
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/core/config.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../src/sim/simulator.js';
-import { sleep } from '../src/pipeline/redis-pacer.js';
+import { sleep } from '../src/core/sleep.js';
 import {
   backfillIdOf,
   chunksIn,

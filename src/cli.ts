@@ -4,7 +4,7 @@
  */
 import { COMMANDS } from './commands/index.js';
 import { EXIT_UNAVAILABLE, EXIT_USAGE, type CommandContext } from './commands/command.js';
-import { isCdnEtlError } from './errors.js';
+import { isCdnEtlError } from './core/errors.js';
 
 const VERSION = '0.1.0';
 

@@ -5,7 +5,7 @@
  * Order: the Code first (the HTTP status of the same Code differs between gateways: Throttling is 503 in the seed
  * and 400 in the gateway's table), then the transport failure, then the status.
  */
-import type { ApiErrorKind } from '../errors.js';
+import type { ApiErrorKind } from '../core/errors.js';
 
 /** How a call failed below HTTP, or with a body that could not be used. */
 export type TransportFailure =
@@ -120,4 +120,77 @@ export function classifyError(facts: ErrorFacts): Classification {
   }
   // Nothing known at all: treat as a passing failure rather than losing the chunk.
   return { kind: 'transient', apiCode };
+}
+
+/** The undici or Node error code behind a failure (an AggregateError from several addresses: its first one's). */
+export function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  const errors = (err as { errors?: unknown }).errors;
+  if (Array.isArray(errors) && errors.length > 0) return errorCode(errors[0]);
+  return undefined;
+}
+
+export interface TransportFacts {
+  /** errorCode() of what the transport threw. */
+  readonly code: string | undefined;
+  /** The failure came while the body streamed, after the status and headers had arrived. */
+  readonly duringBody: boolean;
+  /** The caller's signal had fired. */
+  readonly aborted: boolean;
+}
+
+/**
+ * Names a failure below HTTP.
+ *
+ * @example classifyTransport({ code: 'UND_ERR_HEADERS_TIMEOUT', duringBody: false, aborted: false }) // 'timeout'
+ * @example classifyTransport({ code: 'ECONNRESET', duringBody: true, aborted: false }) // 'truncated'
+ */
+export function classifyTransport(facts: TransportFacts): TransportFailure {
+  if (facts.aborted) return 'aborted';
+  if (facts.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return 'too-large';
+  if (facts.duringBody) return facts.code === 'UND_ERR_BODY_TIMEOUT' ? 'timeout' : 'truncated';
+  switch (facts.code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'ETIMEDOUT':
+      return 'timeout';
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+      return 'reset';
+    case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
+      return 'truncated';
+    case 'UND_ERR_ABORTED':
+    case 'UND_ERR_ABORT':
+      return 'aborted';
+    default:
+      return 'network';
+  }
+}
+
+/** The words for a transport failure in an error message; `code` is errorCode() of the cause. */
+export function describeTransport(transport: TransportFailure | undefined, code: string | undefined): string {
+  switch (transport) {
+    case 'timeout':
+      return `timed out${code ? ` (${code})` : ''}`;
+    case 'refused':
+      return 'connection refused';
+    case 'reset':
+      return `connection reset before the answer${code ? ` (${code})` : ''}`;
+    case 'truncated':
+      return `the answer was cut off${code ? ` (${code})` : ''}`;
+    case 'too-large':
+      return 'the answer exceeds the response size limit';
+    case 'aborted':
+      return 'aborted by the caller';
+    case 'unparsable':
+      return 'the answer could not be parsed';
+    default:
+      return `network failure${code ? ` (${code})` : ''}`;
+  }
 }

@@ -21,8 +21,8 @@
  *   different); rows carry the asked string.
  * - Same TimeStamp twice with the same value: kept once; with different values: SLOT_CONFLICT.
  */
-import { ResponseInvalidError, InvalidArgumentError } from '../errors.js';
-import type { TrafficRow } from '../model.js';
+import { ResponseInvalidError, InvalidArgumentError } from '../core/errors.js';
+import type { TrafficRow } from '../core/model.js';
 import type { SrcTrafficResponse } from './api-types.js';
 import { parseWireTime, toWireTime } from './wire-time.js';
 

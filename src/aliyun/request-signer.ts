@@ -3,8 +3,8 @@
  * Pure: the nonce and the clock are parameters, so the same input always yields the same request.
  * Transport (undici) lives in cdn-client.ts; this module only decides bytes.
  */
-import type { Credentials, SignatureVersion } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
+import type { Credentials, SignatureVersion } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { CDN_API_VERSION } from './api-types.js';
 import { canonicalQuery } from './percent-encode.js';
 import { signV2, v2Params } from './sign-v2.js';

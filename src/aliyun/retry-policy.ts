@@ -3,7 +3,8 @@
  * Pure data plus pure functions: attempt number -> wait, with exponential backoff and full jitter, honouring the
  * server's retry-after. The random source is injected so tests are deterministic. Sleeping is the caller's job.
  */
-import { ApiError, InvalidArgumentError, type ApiErrorKind } from '../errors.js';
+import { backoffDelayMs } from '../core/backoff.js';
+import { ApiError, InvalidArgumentError, type ApiErrorKind } from '../core/errors.js';
 
 export interface RetryPolicy {
   /** Attempts in total, the first included (1 = never retry). */
@@ -39,15 +40,11 @@ export function validateRetryPolicy(policy: RetryPolicy): RetryPolicy {
  * `retryAfterMs` is a floor (capped at maxDelayMs: its unit is unconfirmed, a bogus huge value must not park us).
  *
  * @param random returns a number in [0, 1), e.g. Math.random
- * @example backoffDelayMs(3, { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30000 }, () => 0.5) // 1000
+ * @example retryDelayMs(3, { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30000 }, () => 0.5) // 1000
  */
-export function backoffDelayMs(failedAttempts: number, policy: RetryPolicy, random: () => number, retryAfterMs?: number): number {
+export function retryDelayMs(failedAttempts: number, policy: RetryPolicy, random: () => number, retryAfterMs?: number): number {
   if (!Number.isInteger(failedAttempts) || failedAttempts < 1) throw new InvalidArgumentError('failedAttempts must be a whole number >= 1');
-  // Exponent capped so 2^n stays finite; the ceiling is reached long before.
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(failedAttempts - 1, 52));
-  const r = random();
-  const unit = r >= 0 && r < 1 ? r : 0;
-  const jittered = Math.floor(unit * ceiling);
+  const jittered = backoffDelayMs(failedAttempts, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: 'full' }, random());
   if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs <= 0) return jittered;
   return Math.max(jittered, Math.min(Math.ceil(retryAfterMs), policy.maxDelayMs));
 }
@@ -62,5 +59,5 @@ export function decideRetry(error: unknown, failedAttempts: number, policy: Retr
   if (!(error instanceof ApiError)) return { retry: false };
   const retryOn = policy.retryOn ?? DEFAULT_RETRY_POLICY.retryOn!;
   if (!retryOn.includes(error.kind) || failedAttempts >= policy.maxAttempts) return { retry: false };
-  return { retry: true, delayMs: backoffDelayMs(failedAttempts, policy, random, error.retryAfterMs) };
+  return { retry: true, delayMs: retryDelayMs(failedAttempts, policy, random, error.retryAfterMs) };
 }

@@ -1,6 +1,7 @@
 /** Thin wrapper over node:util parseArgs that turns its errors into InvalidArgumentError. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Command, CommandContext } from './command.js';
 import { parseDomains } from '../plan/parse-domains.js';
 import { parseRange, type TimeRange } from '../plan/parse-range.js';
 
@@ -19,6 +20,27 @@ export function parseCommandArgs(argv: readonly string[], options: Options, allo
     const message = err instanceof Error ? err.message.replace(/\. To specify .*$/s, '') : String(err);
     throw new InvalidArgumentError(message);
   }
+}
+
+export interface FlagCommandSpec {
+  readonly name: string;
+  readonly summary: string;
+  readonly help: string;
+  /** The command's flags (`--help` is added); an unknown or malformed flag is refused with exit 2. */
+  readonly options: Options;
+  readonly allowPositionals?: boolean;
+  /** The command's body, given the parsed flags; returns the exit code. */
+  run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
+}
+
+/** A Command whose flags are parsed before its body runs, so every command refuses bad flags the same way. */
+export function flagCommand(spec: FlagCommandSpec): Command {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    help: spec.help,
+    run: async (argv, ctx) => spec.run(parseCommandArgs(argv, spec.options, spec.allowPositionals ?? false), ctx),
+  };
 }
 
 export function stringFlag(args: ParsedArgs, name: string): string | undefined {
@@ -52,6 +74,13 @@ export const DOMAIN_RANGE_OPTIONS = {
   domains: { type: 'string' },
   from: { type: 'string' },
   to: { type: 'string' },
+} as const satisfies Options;
+
+/** The flags of a command that runs fetch workers in its process (backfill, gaps --repair, sync, worker). */
+export const WORKER_OPTIONS = {
+  concurrency: { type: 'string' },
+  qps: { type: 'string' },
+  'log-level': { type: 'string' },
 } as const satisfies Options;
 
 /** Help lines for {@link DOMAIN_RANGE_OPTIONS}, aligned like the rest of each command's options. */

@@ -4,21 +4,20 @@
  * no call made), 3 Redis/QuestDB unavailable, 130 interrupted (run it again to continue).
  */
 import type { CdnClient } from '../aliyun/cdn-client.js';
-import { loadConfig, requireCredentials, type Credentials } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
-import { createLogger } from '../ops/logger.js';
+import { loadConfig, requireCredentials, type Credentials } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
 import { createProgressReporter } from '../ops/progress-bar.js';
 import { BACKFILL_ID_PATTERN, type BackfillSummary } from '../pipeline/backfill-store.js';
 import { retryFailedChunks, startBackfill, waitForBackfill } from '../pipeline/backfill-runner.js';
-import { PipelineClient } from '../pipeline/pipeline-client.js';
-import { createApiClient, startPipelineRuntime } from '../pipeline/pipeline-runtime.js';
+import type { PipelineClient } from '../pipeline/pipeline-client.js';
+import { createApiClient, openPipelineClient, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
-import { DEFAULT_GUARD_MS } from '../pipeline/redis-pacer.js';
-import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag } from './args.js';
-import { EXIT_FAILED, EXIT_OK, type Command, type CommandContext } from './command.js';
+import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
+import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, flagCommand, intFlag, rangeFlags, stringFlag, WORKER_OPTIONS } from './args.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CommandContext } from './command.js';
 import { describeRange, formatFailures } from './status.js';
 
-export const EXIT_INTERRUPTED = 130;
 
 const HELP = [
   'Usage: cdn-etl backfill --domains a.com,b.com --from ISO --to ISO [options]',
@@ -42,21 +41,19 @@ const HELP = [
   '130 interrupted (run the same command again to continue).',
 ].join('\n');
 
-export const backfillCommand: Command = {
+export const backfillCommand = flagCommand({
   name: 'backfill',
   summary: 'load a time range for some domains into QuestDB',
   help: HELP,
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, {
-      ...DOMAIN_RANGE_OPTIONS,
-      detach: { type: 'boolean' },
-      concurrency: { type: 'string' },
-      refetch: { type: 'boolean' },
-      'retry-failed': { type: 'string' },
-      qps: { type: 'string' },
-      'pace-guard-ms': { type: 'string' },
-      'log-level': { type: 'string' },
-    });
+  options: {
+    ...DOMAIN_RANGE_OPTIONS,
+    detach: { type: 'boolean' },
+    ...WORKER_OPTIONS,
+    refetch: { type: 'boolean' },
+    'retry-failed': { type: 'string' },
+    'pace-guard-ms': { type: 'string' },
+  },
+  async run(args, ctx) {
     // Everything is validated before the first connection: bad input exits 2 having touched nothing.
     const retryId = stringFlag(args, 'retry-failed');
     let request: { domains: string[]; from: number; to: number } | undefined;
@@ -85,7 +82,7 @@ export const backfillCommand: Command = {
     // On a terminal the bar tells the story; per-chunk lines would tear it apart.
     const logger = createLogger({ level: showBar && config.logLevel === 'info' ? 'warn' : config.logLevel });
 
-    const client = await PipelineClient.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+    const client = await openPipelineClient(config);
     try {
       const now = Date.now();
       let id: string;
@@ -124,7 +121,7 @@ export const backfillCommand: Command = {
       await client.close();
     }
   },
-};
+});
 
 function progressOf(s: BackfillSummary): { total: number; ended: number; failed: number; rows: number; calls: number; throttles: number; reused: number } {
   return { total: s.total, ended: s.ended, failed: s.counts.failed, rows: s.rows, calls: s.calls, throttles: s.throttles, reused: s.reused };

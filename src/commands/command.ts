@@ -1,7 +1,9 @@
 /** The shape every CLI command module exports. Only src/cli.ts turns results into exit codes. */
-import type { Env } from '../config.js';
+import type { Env } from '../core/config.js';
 
 export const EXIT_OK = 0;
+/** Stopped by SIGINT/SIGTERM before every chunk ended (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
 /** Some work ended failed (a chunk, a repair): the summary says which. */
 export const EXIT_FAILED = 1;
 /** Bad input, refused before anything was enqueued or called. */

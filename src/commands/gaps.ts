@@ -4,25 +4,25 @@
  * with bind parameters. Exit 0 report printed (or every repair chunk done), 1 some repair chunk failed,
  * 2 bad input, 3 a service is unavailable, 130 interrupted.
  */
-import { loadConfig, requireCredentials } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
-import { createLogger } from '../ops/logger.js';
+import { loadConfig, requireCredentials } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
 import { newBackfillId } from '../pipeline/backfill-store.js';
 import { waitForBackfill } from '../pipeline/backfill-runner.js';
-import { PipelineClient } from '../pipeline/pipeline-client.js';
-import { createApiClient, startPipelineRuntime } from '../pipeline/pipeline-runtime.js';
+import { createApiClient, openPipelineClient, openQuestDbReader, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
-import { QuestDbPg } from '../store/questdb-pg.js';
+import type { SqlReader } from '../store/questdb-pg.js';
 import { waitUntilVisible } from '../store/wal-visibility.js';
-import type { GapRange } from '../sync/find-gaps.js';
-import { findDomainGaps } from '../sync/gaps-reader.js';
-import { planRepair } from '../sync/repair-plan.js';
-import { describeUnavailable, formatGaps, formatRange } from '../sync/sync-report.js';
-import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, intFlag, parseCommandArgs, rangeFlags, stringFlag } from './args.js';
-import { EXIT_FAILED, EXIT_OK, type Command, type CommandContext } from './command.js';
+import type { GapRange } from '../gaps/find-gaps.js';
+import { findDomainGaps } from '../gaps/gaps-reader.js';
+import { planRepair } from '../gaps/repair-plan.js';
+import { formatRange } from '../core/time-format.js';
+import { formatGaps } from '../gaps/gaps-report.js';
+import { describeUnavailable } from '../sync/sync-report.js';
+import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, flagCommand, intFlag, rangeFlags, stringFlag, WORKER_OPTIONS } from './args.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CommandContext } from './command.js';
 import { formatFailures } from './status.js';
 
-export const EXIT_INTERRUPTED = 130;
 const INTERVALS = ['60', '300', '3600'] as const;
 
 const HELP = [
@@ -49,20 +49,18 @@ const HELP = [
   'Exit: 0 done (gaps or not), 1 some repair chunk failed (listed), 2 bad input, 3 a service is unavailable.',
 ].join('\n');
 
-export const gapsCommand: Command = {
+export const gapsCommand = flagCommand({
   name: 'gaps',
   summary: 'find missing slots in QuestDB, as ranges; --repair backfills them',
   help: HELP,
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, {
-      ...DOMAIN_RANGE_OPTIONS,
-      interval: { type: 'string' },
-      repair: { type: 'boolean' },
-      concurrency: { type: 'string' },
-      qps: { type: 'string' },
-      'questdb-pg': { type: 'string' },
-      'log-level': { type: 'string' },
-    });
+  options: {
+    ...DOMAIN_RANGE_OPTIONS,
+    interval: { type: 'string' },
+    repair: { type: 'boolean' },
+    ...WORKER_OPTIONS,
+    'questdb-pg': { type: 'string' },
+  },
+  async run(args, ctx) {
     const domains = domainsFlag(args);
     const { from, to } = rangeFlags(args, Date.now());
     const intervalFlag = stringFlag(args, 'interval') ?? 'any';
@@ -77,7 +75,7 @@ export const gapsCommand: Command = {
     const api = repair ? createApiClient(config, requireCredentials(config)) : undefined;
     const logger = createLogger({ level: config.logLevel });
 
-    const pg = new QuestDbPg({ url: config.questdbPg });
+    const pg = openQuestDbReader(config);
     try {
       // Rows already accepted into QuestDB's WAL but not yet applied are not gaps: let them land first.
       await waitUntilVisible(config.questdbHttp, 'cdn_src_traffic');
@@ -93,12 +91,11 @@ export const gapsCommand: Command = {
         await api.close();
         return EXIT_OK;
       }
-      const client = await PipelineClient.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+      const client = await openPipelineClient(config);
       try {
         const id = newBackfillId(now);
         // refetch: a chunk remembered as loaded whose rows have since gone missing must be fetched again.
-        await client.store.createBackfill(id, { domains, from, to, refetch: true, unavailable: plan.unavailable }, plan.chunks, now);
-        await client.enqueueChunks(id, plan.chunks, { refetch: true, round: 0 });
+        await client.submit(id, { domains, from, to, refetch: true, unavailable: plan.unavailable }, plan.chunks, now);
         ctx.stderr.write(`repair ${id}: ${plan.chunks.length} chunk(s)\n`);
         const runtime = await startPipelineRuntime(config, api, { fetchConcurrency: concurrency, logger });
         let summary;
@@ -126,11 +123,11 @@ export const gapsCommand: Command = {
       await pg.close();
     }
   },
-};
+});
 
 async function listGaps(
   ctx: CommandContext,
-  pg: QuestDbPg,
+  pg: SqlReader,
   domains: readonly string[],
   from: number,
   to: number,

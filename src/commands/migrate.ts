@@ -1,13 +1,13 @@
 /** `cdn-etl migrate`: applies pending migrations; running it again changes nothing. Needs no API credentials. */
-import { loadConfig } from '../config.js';
-import { createLogger } from '../ops/logger.js';
+import { loadConfig } from '../core/config.js';
+import { createLogger } from '../core/logger.js';
 import { runMigrations } from '../store/migrations-runner.js';
 import { recordValueUnit } from '../store/value-unit.js';
 import { healInvalidViews } from '../store/view-health.js';
-import { parseCommandArgs, stringFlag } from './args.js';
-import { EXIT_OK, type Command } from './command.js';
+import { flagCommand, stringFlag } from './args.js';
+import { EXIT_OK } from './command.js';
 
-export const migrateCommand: Command = {
+export const migrateCommand = flagCommand({
   name: 'migrate',
   summary: 'apply pending QuestDB migrations (safe to run again)',
   help: [
@@ -27,13 +27,13 @@ export const migrateCommand: Command = {
     '  --change-unit        replace a different recorded unit (every derived figure changes by 8x)',
     '  --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)',
   ].join('\n'),
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, {
-      'questdb-http': { type: 'string' },
-      'log-level': { type: 'string' },
-      'value-unit': { type: 'string' },
-      'change-unit': { type: 'boolean' },
-    });
+  options: {
+    'questdb-http': { type: 'string' },
+    'log-level': { type: 'string' },
+    'value-unit': { type: 'string' },
+    'change-unit': { type: 'boolean' },
+  },
+  async run(args, ctx) {
     const config = loadConfig(ctx.env, {
       questdbHttp: stringFlag(args, 'questdb-http'),
       logLevel: stringFlag(args, 'log-level'),
@@ -61,4 +61,4 @@ export const migrateCommand: Command = {
     );
     return EXIT_OK;
   },
-};
+});

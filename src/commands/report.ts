@@ -5,17 +5,17 @@
  */
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadConfig } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
+import { loadConfig } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { alignRange, buildReportModel, chooseBucket } from '../report/coverage-map.js';
 import { renderReportHtml } from '../report/render-html.js';
 import { renderReportText } from '../report/render-text.js';
 import { applyViewCoverage } from '../report/coverage-from-views.js';
 import { queryReportFigures } from '../report/report-figures.js';
 import { MAX_REPORT_DOMAINS, queryReportRows } from '../report/report-query.js';
-import { QuestDbPg } from '../store/questdb-pg.js';
-import { DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, parseCommandArgs, rangeFlags, requiredFlag, stringFlag } from './args.js';
-import { EXIT_OK, type Command } from './command.js';
+import { openQuestDbReader } from '../app/app-runtime.js';
+import { DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, flagCommand, rangeFlags, requiredFlag, stringFlag } from './args.js';
+import { EXIT_OK } from './command.js';
 
 /** Widest range a report accepts: ten years of daily cells is still a readable page. */
 const MAX_RANGE_MS = 3_660 * 24 * 3_600_000;
@@ -37,17 +37,17 @@ const HELP = [
   'Exit: 0 written, 2 bad input, 3 QuestDB unavailable.',
 ].join('\n');
 
-export const reportCommand: Command = {
+export const reportCommand = flagCommand({
   name: 'report',
   summary: 'write an HTML report (traffic chart, coverage map) and print its summary',
   help: HELP,
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, {
-      ...DOMAIN_RANGE_OPTIONS,
-      out: { type: 'string' },
-      tz: { type: 'string' },
-      'questdb-pg': { type: 'string' },
-    });
+  options: {
+    ...DOMAIN_RANGE_OPTIONS,
+    out: { type: 'string' },
+    tz: { type: 'string' },
+    'questdb-pg': { type: 'string' },
+  },
+  async run(args, ctx) {
     const domains = domainsFlag(args);
     if (domains.length > MAX_REPORT_DOMAINS) throw new InvalidArgumentError(`at most ${MAX_REPORT_DOMAINS} domains per report`, '--domains');
     const requested = rangeFlags(args, Date.now());
@@ -58,7 +58,7 @@ export const reportCommand: Command = {
 
     const bucket = chooseBucket(requested.from, requested.to);
     const { from, to } = alignRange(requested.from, requested.to, bucket, config.timeZone);
-    const pg = new QuestDbPg({ url: config.questdbPg, max: 1 });
+    const pg = openQuestDbReader(config, { max: 1 });
     let rows;
     let figures;
     try {
@@ -80,4 +80,4 @@ export const reportCommand: Command = {
     ctx.stdout.write(`\nwrote ${out}\n`);
     return EXIT_OK;
   },
-};
+});

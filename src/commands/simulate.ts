@@ -2,11 +2,11 @@
  * `cdn-etl simulate`: serves the local API simulator until SIGINT/SIGTERM. Needs no credentials: it
  * accepts ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET when they are set, the public demo pair otherwise.
  */
-import { loadConfig } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
+import { loadConfig } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { DEMO_CREDENTIALS, startSimulator, type FaultOptions, type SimDomain, type SimDomainStatus } from '../sim/simulator.js';
-import { intFlag, parseCommandArgs, stringFlag, type ParsedArgs } from './args.js';
-import { EXIT_OK, type Command } from './command.js';
+import { flagCommand, intFlag, stringFlag, type ParsedArgs } from './args.js';
+import { EXIT_OK } from './command.js';
 
 const STATUSES: readonly SimDomainStatus[] = ['online', 'offline', 'configuring', 'configure_failed', 'checking', 'check_failed', 'stopped'];
 
@@ -68,23 +68,23 @@ function rateFlag(args: ParsedArgs, name: string): number | undefined {
   return n;
 }
 
-export const simulateCommand: Command = {
+export const simulateCommand = flagCommand({
   name: 'simulate',
   summary: 'serve a local stand-in of the CDN API for demos and tests',
   help: HELP,
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      qps: { type: 'string' },
-      domains: { type: 'string' },
-      'throttle-status': { type: 'string' },
-      'retry-after-ms': { type: 'string' },
-      'latency-ms': { type: 'string' },
-      seed: { type: 'string' },
-      'stall-ms': { type: 'string' },
-      ...Object.fromEntries(Object.keys(RATE_FLAGS).map((k) => [k, { type: 'string' as const }])),
-    });
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    qps: { type: 'string' },
+    domains: { type: 'string' },
+    'throttle-status': { type: 'string' },
+    'retry-after-ms': { type: 'string' },
+    'latency-ms': { type: 'string' },
+    seed: { type: 'string' },
+    'stall-ms': { type: 'string' },
+    ...Object.fromEntries(Object.keys(RATE_FLAGS).map((k) => [k, { type: 'string' as const }])),
+  },
+  async run(args, ctx) {
     const config = loadConfig(ctx.env);
     const faults: Record<string, number> = {};
     for (const [flag, key] of Object.entries(RATE_FLAGS)) {
@@ -128,4 +128,4 @@ export const simulateCommand: Command = {
     ctx.stdout.write(`simulator stopped after ${s.calls} calls (${s.throttled} throttled)\n`);
     return EXIT_OK;
   },
-};
+});

@@ -1,12 +1,12 @@
 /** `cdn-etl status [id]`: backfills and their progress; for one id, its failed chunks with the API's codes. */
-import { loadConfig } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
+import { loadConfig } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { BackfillSummary, ChunkFailure } from '../pipeline/backfill-store.js';
-import { PipelineClient } from '../pipeline/pipeline-client.js';
-import { intFlag, parseCommandArgs } from './args.js';
-import { EXIT_OK, type Command } from './command.js';
+import { openPipelineClient } from '../app/app-runtime.js';
+import { flagCommand, intFlag } from './args.js';
+import { EXIT_OK } from './command.js';
 
-export const statusCommand: Command = {
+export const statusCommand = flagCommand({
   name: 'status',
   summary: 'show backfills and their chunks',
   help: [
@@ -16,12 +16,13 @@ export const statusCommand: Command = {
     'With ID: that backfill in detail, with each failed chunk and its API error code.',
     'Needs Redis only (REDIS_URL, CDN_ETL_REDIS_PREFIX), no API credentials.',
   ].join('\n'),
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, { limit: { type: 'string' } }, true);
+  options: { limit: { type: 'string' } },
+  allowPositionals: true,
+  async run(args, ctx) {
     const limit = intFlag(args, 'limit', 20, 1, 1000);
     if (args.positionals.length > 1) throw new InvalidArgumentError('takes at most one backfill id');
     const config = loadConfig(ctx.env);
-    const client = await PipelineClient.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+    const client = await openPipelineClient(config);
     try {
       const id = args.positionals[0];
       if (id === undefined) {
@@ -37,7 +38,7 @@ export const statusCommand: Command = {
       await client.close();
     }
   },
-};
+});
 
 /** `2026-11-01T00:00Z .. 2026-11-08T00:00Z` (half-open). */
 export function describeRange(start: number, end: number): string {

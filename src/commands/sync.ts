@@ -4,29 +4,27 @@
  * `--once`). Exit (with --once) 0 every chunk done, 1 some chunk failed, 2 bad input, 3 a service is unavailable,
  * 130 interrupted; without --once, 0 after a clean stop on SIGINT/SIGTERM.
  */
-import { loadConfig, requireCredentials } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
-import { createLogger } from '../ops/logger.js';
+import { loadConfig, requireCredentials } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
 import { CdnEtlMetrics } from '../ops/metrics.js';
 import { attachWorkerMetrics } from '../ops/worker-metrics.js';
-import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags, type RunningOpsServer } from '../ops/ops-server.js';
+import type { RunningOpsServer } from '../ops/ops-server.js';
+import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags } from './ops-flags.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
-import { createApiClient } from '../pipeline/pipeline-runtime.js';
+import { closeRedis, createApiClient, openRedisConnection, startSyncRuntime, type SyncRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
-import { closeRedis, openRedis } from '../pipeline/redis-connection.js';
 import { parseDomains, parseInstant } from '../plan/plan-backfill.js';
-import { TrafficLoader } from '../store/traffic-loader.js';
-import { formatDuration, parseDuration } from '../sync/parse-duration.js';
+import { parseDuration } from '../core/parse-duration.js';
+import { formatDuration } from '../core/time-format.js';
 import { SYNC_QUEUE } from '../sync/sync-keys.js';
 import type { SyncSelection } from '../sync/sync-pass.js';
 import { defaultLookbackMs } from '../sync/sync-plan.js';
 import { formatPassReport } from '../sync/sync-report.js';
-import { startSyncService } from '../sync/sync-service.js';
 import { readWatermarks } from '../sync/watermark-store.js';
-import { booleanFlag, intFlag, parseCommandArgs, stringFlag } from './args.js';
-import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
+import { booleanFlag, flagCommand, intFlag, stringFlag, WORKER_OPTIONS } from './args.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './command.js';
 
-export const EXIT_INTERRUPTED = 130;
 export const DEFAULT_EVERY_MS = 5 * 60_000;
 const MIN_EVERY_MS = 1_000;
 const MAX_EVERY_MS = 24 * 3_600_000;
@@ -62,23 +60,21 @@ const HELP = [
   '130 interrupted. Without --once it runs until SIGINT/SIGTERM, then exits 0.',
 ].join('\n');
 
-export const syncCommand: Command = {
+export const syncCommand = flagCommand({
   name: 'sync',
   summary: 'keep the archive current: scheduled incremental passes with a late-data lookback',
   help: HELP,
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, {
-      domains: { type: 'string' },
-      'all-domains': { type: 'boolean' },
-      since: { type: 'string' },
-      once: { type: 'boolean' },
-      every: { type: 'string' },
-      lookback: { type: 'string' },
-      concurrency: { type: 'string' },
-      qps: { type: 'string' },
-      'log-level': { type: 'string' },
-      ...OPS_FLAG_OPTIONS,
-    });
+  options: {
+    domains: { type: 'string' },
+    'all-domains': { type: 'boolean' },
+    since: { type: 'string' },
+    once: { type: 'boolean' },
+    every: { type: 'string' },
+    lookback: { type: 'string' },
+    ...WORKER_OPTIONS,
+    ...OPS_FLAG_OPTIONS,
+  },
+  async run(args, ctx) {
     // Everything is validated before the first connection: bad input exits 2 having touched nothing.
     const domainsFlag = stringFlag(args, 'domains');
     const allDomains = booleanFlag(args, 'all-domains');
@@ -101,9 +97,9 @@ export const syncCommand: Command = {
     const metrics = new CdnEtlMetrics({ onSourceError: (source, err) => logger.debug({ source, err: (err as Error).message }, 'metrics source failed') });
     const api = createApiClient(config, requireCredentials(config), { onCall: (e) => metrics.recordApiCall(e) });
 
-    let loader: TrafficLoader | undefined;
+    let runtime: SyncRuntime | undefined;
     let opsServer: RunningOpsServer | undefined;
-    const watermarkRedis = ops.port !== undefined ? await openRedis(config.redisUrl, { role: 'producer', name: 'cdn-etl-sync-watermarks' }) : undefined;
+    const watermarkRedis = ops.port !== undefined ? await openRedisConnection(config, 'cdn-etl-sync-watermarks') : undefined;
     try {
       // Same rule as `worker`: a port given and taken is refused; only the default port may be skipped.
       opsServer = await startOpsServerFromFlags(ops, {
@@ -113,13 +109,7 @@ export const syncCommand: Command = {
         metrics,
         logger,
       });
-      loader = await TrafficLoader.create({ questdbHttp: config.questdbHttp, logger, onBatch: (e) => metrics.recordLoadFlush(e) });
-      const service = await startSyncService({
-        redisUrl: config.redisUrl,
-        prefix: config.redisPrefix,
-        qps: config.apiQps,
-        api,
-        sink: loader,
+      runtime = await startSyncRuntime(config, api, {
         selection,
         since,
         lookbackMs,
@@ -127,8 +117,10 @@ export const syncCommand: Command = {
         once,
         fetchConcurrency: concurrency,
         logger,
+        onLoadBatch: (e) => metrics.recordLoadFlush(e),
         onPass: once ? undefined : (report) => ctx.stdout.write(formatPassReport(report)),
       });
+      const service = runtime.service;
       const detachMetrics = attachWorkerMetrics(metrics, service.workers);
       const stop = (): void => void service.close();
       ctx.signal.addEventListener('abort', stop, { once: true });
@@ -152,10 +144,10 @@ export const syncCommand: Command = {
         logger.info('sync stopped');
       }
     } finally {
-      await loader?.close();
-      await api.close();
+      if (runtime) await runtime.close();
+      else await api.close();
       await opsServer?.close();
       await closeRedis(watermarkRedis);
     }
   },
-};
+});

@@ -8,17 +8,16 @@
 import { Queue } from 'bullmq';
 import { normaliseSrcTraffic } from '../aliyun/normalise-src-traffic.js';
 import { toWireTime } from '../aliyun/wire-time.js';
-import { loadConfig, requireCredentials } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
+import { closeRedis, createApiClient, openQuestDbReader, openRedisConnection } from '../app/app-runtime.js';
+import { loadConfig, requireCredentials } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
 import { FETCH_QUEUE, pipelineKeys } from '../pipeline/pipeline-keys.js';
-import { createApiClient } from '../pipeline/pipeline-runtime.js';
-import { closeRedis, openRedis } from '../pipeline/redis-connection.js';
-import { createRedisPacer, sleep } from '../pipeline/redis-pacer.js';
+import { createRedisPacer } from '../redis/redis-pacer.js';
 import { parseRange } from '../plan/parse-range.js';
-import { QuestDbPg } from '../store/questdb-pg.js';
-import { compareSlots, driftTable, isCheckable, planVerifyCalls, sampleSlots, type ArchivedSlot, type DriftRow, type SlotCheck } from '../verify/verify-plan.js';
-import { booleanFlag, domainsFlag, intFlag, parseCommandArgs, stringFlag } from './args.js';
-import { EXIT_FAILED, EXIT_OK, type Command } from './command.js';
+import { compareSlots, driftTable, isCheckable, planVerifyCalls, sampleSlots, type ArchivedSlot, type DriftRow, type SlotCheck } from '../plan/verify-plan.js';
+import { booleanFlag, domainsFlag, flagCommand, intFlag, stringFlag } from './args.js';
+import { EXIT_FAILED, EXIT_OK } from './command.js';
 
 const DEFAULT_SAMPLE = 20;
 /** The API's oldest data (hourly, 186 days): the default start. */
@@ -47,20 +46,20 @@ const HELP = [
   'Exit: 0 every checked slot matches, 1 a mismatch (listed), 2 bad input, 3 a service is unavailable.',
 ].join('\n');
 
-export const verifyCommand: Command = {
+export const verifyCommand = flagCommand({
   name: 'verify',
   summary: 'audit the archive: re-fetch archived final slots and compare them value by value',
   help: HELP,
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, {
-      domains: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      sample: { type: 'string' },
-      all: { type: 'boolean' },
-      qps: { type: 'string' },
-      'questdb-pg': { type: 'string' },
-    });
+  options: {
+    domains: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    sample: { type: 'string' },
+    all: { type: 'boolean' },
+    qps: { type: 'string' },
+    'questdb-pg': { type: 'string' },
+  },
+  async run(args, ctx) {
     const domains = domainsFlag(args);
     const now = Date.now();
     const fromRaw = stringFlag(args, 'from');
@@ -73,7 +72,7 @@ export const verifyCommand: Command = {
     const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), questdbPg: stringFlag(args, 'questdb-pg') });
     const credentials = requireCredentials(config);
 
-    const pg = new QuestDbPg({ url: config.questdbPg, max: 1 });
+    const pg = openQuestDbReader(config, { max: 1 });
     const archived = new Map<string, ArchivedSlot[]>();
     try {
       for (const domain of domains) {
@@ -88,7 +87,7 @@ export const verifyCommand: Command = {
       await pg.close();
     }
 
-    const redis = await openRedis(config.redisUrl, { role: 'producer', name: 'cdn-etl-verify' });
+    const redis = await openRedisConnection(config, 'cdn-etl-verify');
     const queue = new Queue(FETCH_QUEUE, { connection: redis, prefix: config.redisPrefix });
     const api = createApiClient(config, credentials);
     const pacer = createRedisPacer(redis, pipelineKeys(config.redisPrefix).pacer, { qps: config.apiQps });
@@ -131,7 +130,7 @@ export const verifyCommand: Command = {
     ctx.stdout.write(checked === 0 ? '\nno slot of the range is checkable (final when archived and still held by the API)\n' : `\nevery checked slot (${checked}) matches the API\n`);
     return EXIT_OK;
   },
-};
+});
 
 /** Waits while the pipeline has fetches queued or running: an audit never takes a call from real work. */
 async function yieldToPipeline(queue: Queue, signal: AbortSignal): Promise<void> {

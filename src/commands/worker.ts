@@ -1,16 +1,16 @@
 /** `cdn-etl worker`: runs the fetch and load workers until SIGINT/SIGTERM; start several to scale out. */
-import { loadConfig, requireCredentials } from '../config.js';
-import { createLogger } from '../ops/logger.js';
+import { loadConfig, requireCredentials } from '../core/config.js';
+import { createLogger } from '../core/logger.js';
 import { CdnEtlMetrics } from '../ops/metrics.js';
-import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags } from '../ops/ops-server.js';
+import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags } from './ops-flags.js';
 import { attachWorkerMetrics } from '../ops/worker-metrics.js';
-import { createApiClient, startPipelineRuntime } from '../pipeline/pipeline-runtime.js';
+import { createApiClient, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
-import { DEFAULT_GUARD_MS } from '../pipeline/redis-pacer.js';
-import { intFlag, parseCommandArgs, stringFlag } from './args.js';
-import { EXIT_OK, type Command } from './command.js';
+import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
+import { flagCommand, intFlag, stringFlag, WORKER_OPTIONS } from './args.js';
+import { EXIT_OK } from './command.js';
 
-export const workerCommand: Command = {
+export const workerCommand = flagCommand({
   name: 'worker',
   summary: 'run fetch and load workers until stopped',
   help: [
@@ -28,8 +28,8 @@ export const workerCommand: Command = {
     '  --log-level LEVEL (env LOG_LEVEL)',
     ...OPS_FLAGS_HELP,
   ].join('\n'),
-  async run(argv, ctx) {
-    const args = parseCommandArgs(argv, { concurrency: { type: 'string' }, qps: { type: 'string' }, 'pace-guard-ms': { type: 'string' }, 'log-level': { type: 'string' }, ...OPS_FLAG_OPTIONS });
+  options: { ...WORKER_OPTIONS, 'pace-guard-ms': { type: 'string' }, ...OPS_FLAG_OPTIONS },
+  async run(args, ctx) {
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
     const guardMs = intFlag(args, 'pace-guard-ms', DEFAULT_GUARD_MS, 0, 500);
     const ops = parseOpsFlags(args.values);
@@ -57,4 +57,4 @@ export const workerCommand: Command = {
     logger.info('worker stopped');
     return EXIT_OK;
   },
-};
+});

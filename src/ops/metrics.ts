@@ -12,6 +12,7 @@
  * This module never opens a connection itself; a source that fails or is slow leaves its gauge empty for that
  * scrape instead of failing the scrape.
  */
+import { CHUNK_OUTCOMES, type ChunkOutcome } from '../core/chunk-outcome.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export const METRIC_PREFIX = 'cdn_etl_';
@@ -20,9 +21,6 @@ export const METRIC_PREFIX = 'cdn_etl_';
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 export type QueueState = (typeof QUEUE_STATES)[number];
 
-/** How a chunk ended in this process (one count per chunk end, whichever stage ended it). */
-export type ChunkOutcome = 'loaded' | 'empty' | 'reused' | 'replanned' | 'failed';
-export const CHUNK_OUTCOMES: readonly ChunkOutcome[] = ['loaded', 'empty', 'reused', 'replanned', 'failed'];
 
 /** The slice of an API attempt event the metrics read (CdnClient's ApiCallEvent fits). */
 export interface ApiCallSample {

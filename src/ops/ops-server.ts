@@ -7,7 +7,6 @@
  * the dashboard), so a Redis outage shows as 503 at once instead of hanging a probe, and it starts even while
  * Redis is down. Bound to 127.0.0.1 unless a host is given.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
 import { createServer, type Server } from 'node:http';
@@ -17,12 +16,14 @@ import { ExpressAdapter } from '@bull-board/express';
 import { Queue } from 'bullmq';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Redis } from 'ioredis';
-import { redactUrl, type Config, type DashboardAuth } from '../config.js';
-import { InvalidArgumentError, ServiceUnavailableError } from '../errors.js';
-import { BackfillStore, CHUNK_STATES } from '../pipeline/backfill-store.js';
+import { redactUrl, type Config } from '../core/config.js';
+import { InvalidArgumentError, ServiceUnavailableError } from '../core/errors.js';
+import { CHUNK_STATES } from '../core/chunk-outcome.js';
+import { BackfillStore } from '../pipeline/backfill-store.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
+import { basicAuth } from './basic-auth.js';
 import { createHealthCheck, DEFAULT_HEALTH_TIMEOUT_MS, healthReasons, type HealthReport } from './health.js';
-import { silentLogger, type Logger } from './logger.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { CdnEtlMetrics, QUEUE_STATES, sumRunningChunkStates, type MetricsSources, type QueueState } from './metrics.js';
 
 export const DEFAULT_HTTP_PORT = 9464;
@@ -185,72 +186,6 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Running
   };
 }
 
-/** What the CLI's `--http-port`, `--http-host`, `--queues-actions` mean; `port` undefined = no server. */
-export interface OpsFlags {
-  readonly port: number | undefined;
-  /** Whether `--http-port` was given: only then is a taken port an error (see startOpsServerFromFlags). */
-  readonly portExplicit: boolean;
-  readonly host: string;
-  readonly queueActions: boolean;
-}
-
-/** The flags, for a command's parseCommandArgs option table. */
-export const OPS_FLAG_OPTIONS = {
-  'http-port': { type: 'string' },
-  'http-host': { type: 'string' },
-  'queues-actions': { type: 'boolean' },
-} as const;
-
-/** Help lines for the flags. */
-export const OPS_FLAGS_HELP: readonly string[] = [
-  `  --http-port N       serve /metrics, /healthz and /queues on port N (default ${DEFAULT_HTTP_PORT}; 0 = no HTTP server)`,
-  `  --http-host H       address to bind (default ${DEFAULT_HTTP_HOST}; 0.0.0.0 for all interfaces)`,
-  '  --queues-actions    allow the dashboard\'s actions (retry, clean, pause, ...); read-only by default',
-  '                      (basic auth for /queues: env CDN_ETL_DASHBOARD_USER and CDN_ETL_DASHBOARD_PASSWORD)',
-];
-
-/** Validates the flags (InvalidArgumentError naming the flag). Pure. */
-export function parseOpsFlags(values: Readonly<Record<string, string | boolean | undefined>>): OpsFlags {
-  const rawPort = values['http-port'];
-  let port: number | undefined = DEFAULT_HTTP_PORT;
-  if (typeof rawPort === 'string') {
-    const n = Number(rawPort.trim());
-    if (rawPort.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) {
-      throw new InvalidArgumentError(`must be a port number from 0 (no HTTP server) to 65535, got ${JSON.stringify(rawPort)}`, '--http-port');
-    }
-    port = n === 0 ? undefined : n;
-  }
-  const rawHost = values['http-host'];
-  let host = DEFAULT_HTTP_HOST;
-  if (typeof rawHost === 'string') {
-    host = rawHost.trim().replace(/^\[(.*)\]$/, '$1');
-    if (isIP(host) === 0 && !/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host)) {
-      throw new InvalidArgumentError(`must be an IP address or a host name, got ${JSON.stringify(rawHost)}`, '--http-host');
-    }
-  }
-  return { port, portExplicit: typeof rawPort === 'string', host, queueActions: values['queues-actions'] === true };
-}
-
-/**
- * Starts the ops server as the flags say: none for `--http-port 0`; a port given with `--http-port` that is taken
- * is refused (InvalidArgumentError, exit 2); the DEFAULT port being taken (a second worker on the same machine)
- * only logs a warning and runs without HTTP server, so several workers can still share a machine.
- *
- * @example
- * const ops = parseOpsFlags(args.values);
- * const server = await startOpsServerFromFlags(ops, { config, metrics, logger });
- */
-export async function startOpsServerFromFlags(flags: OpsFlags, options: Omit<OpsServerOptions, 'port' | 'host' | 'queueActions'>): Promise<RunningOpsServer | undefined> {
-  if (flags.port === undefined) return undefined;
-  try {
-    return await startOpsServer({ ...options, port: flags.port, host: flags.host, queueActions: flags.queueActions });
-  } catch (err) {
-    if (flags.portExplicit || !(err instanceof InvalidArgumentError) || err.source !== '--http-port') throw err;
-    options.logger?.warn({ port: flags.port, host: flags.host }, `${err.message}: running without /metrics, /healthz and /queues (give --http-port N to choose a port)`);
-    return undefined;
-  }
-}
-
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
@@ -293,20 +228,4 @@ function isLoopback(host: string): boolean {
 function refuseWrites(req: Request, res: Response, next: NextFunction): void {
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
   res.status(405).json({ error: 'the queue dashboard is read-only: start the process with --queues-actions to allow actions' });
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
-/** Basic auth compared in constant time (over digests, so lengths leak nothing either). */
-function basicAuth(auth: DashboardAuth): (req: Request, res: Response, next: NextFunction) => void {
-  const expected = digest(`${auth.user}:${auth.password}`);
-  return (req, res, next) => {
-    const header = req.headers.authorization ?? '';
-    const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-    const given = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : '';
-    if (m && timingSafeEqual(digest(given), expected)) return next();
-    res.status(401).set('WWW-Authenticate', 'Basic realm="cdn-etl queues", charset="UTF-8"').type('text/plain').send('authentication required\n');
-  };
 }

@@ -3,6 +3,7 @@
  * second, throttles, ETA), otherwise a plain line every few seconds. Fed with bookkeeping summaries; no I/O of
  * its own beyond writing to the given stream.
  */
+import { formatEta } from '../core/time-format.js';
 
 /** What the progress needs from a backfill summary. */
 export interface ProgressSnapshot {
@@ -39,21 +40,12 @@ export function progressLine(snapshot: ProgressSnapshot, rates: { callsPerS: num
   const filled = Math.round(fraction * barWidth);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`;
   const remaining = total - ended;
-  const eta = remaining === 0 ? '0s' : rates.chunksPerS > 0 ? formatDuration((remaining / rates.chunksPerS) * 1000) : '?';
+  const eta = remaining === 0 ? '0s' : rates.chunksPerS > 0 ? formatEta((remaining / rates.chunksPerS) * 1000) : '?';
   return (
     `${bar} ${ended}/${total} chunks  ${snapshot.rows.toLocaleString('en-US')} rows  ` +
     `${rates.callsPerS.toFixed(1)} calls/s  ${snapshot.throttles} throttled  ${snapshot.failed} failed  ` +
     `${snapshot.reused} reused  ETA ${eta}`
   );
-}
-
-/** `1h02m`, `3m05s`, `12s`. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 export function createProgressReporter(options: ProgressOptions): ProgressReporter {

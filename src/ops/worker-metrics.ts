@@ -7,7 +7,8 @@
  * - `failed`: BullMQ sets `finishedOn` only when the job will not run again, so a failure without it is a
  *   retry (throttled fetches never reach `failed`: they go back to the queue without using an attempt).
  */
-import type { ChunkOutcome, CdnEtlMetrics } from './metrics.js';
+import { FETCH_ENDS, type ChunkOutcome } from '../core/chunk-outcome.js';
+import type { CdnEtlMetrics } from './metrics.js';
 
 /** The slice of a BullMQ Job the listener reads. */
 interface FinishedJob {
@@ -22,11 +23,9 @@ export interface WorkerEvents {
   off(event: 'failed', listener: (job: FinishedJob | undefined, err: Error) => void): unknown;
 }
 
-const FETCH_ENDS: Readonly<Record<string, ChunkOutcome>> = { reused: 'reused', empty: 'empty', replanned: 'replanned' };
-
 /** The outcome a fetch job's result means for its chunk, or undefined when the chunk has not ended. Pure. */
 export function fetchResultOutcome(result: unknown): ChunkOutcome | undefined {
-  return typeof result === 'string' ? FETCH_ENDS[result] : undefined;
+  return FETCH_ENDS.find((end) => end === result);
 }
 
 /** Whether a `failed` event ends the job (true) or BullMQ will run it again (false). Pure. */

@@ -3,12 +3,12 @@
  * for every chunk of one backfill to end. The planner decides the chunks; this module only records and queues.
  */
 import type { Tier } from '../aliyun/tiers.js';
-import { InvalidArgumentError, ServiceUnavailableError } from '../errors.js';
+import { InvalidArgumentError, ServiceUnavailableError } from '../core/errors.js';
 import { planBackfill, type BackfillPlan } from '../plan/plan-backfill.js';
 import { newBackfillId, type BackfillSummary } from './backfill-store.js';
 import type { PipelineClient } from './pipeline-client.js';
-import { sleep } from './redis-pacer.js';
-import { asRedisUnavailable } from './redis-connection.js';
+import { pause } from '../core/sleep.js';
+import { asRedisUnavailable } from '../redis/redis-connection.js';
 
 export interface StartBackfillInput {
   readonly domains: readonly string[];
@@ -29,8 +29,7 @@ export interface StartedBackfill {
 export async function startBackfill(client: PipelineClient, input: StartBackfillInput): Promise<StartedBackfill> {
   const plan = planBackfill({ domains: input.domains, from: input.from, to: input.to, now: input.now, tiers: input.tiers, marginMs: input.marginMs });
   const id = newBackfillId(input.now);
-  await client.store.createBackfill(id, { domains: input.domains, from: input.from, to: input.to, refetch: input.refetch, unavailable: plan.unavailable }, plan.chunks, input.now);
-  await client.enqueueChunks(id, plan.chunks, { refetch: input.refetch, round: 0 });
+  await client.submit(id, { domains: input.domains, from: input.from, to: input.to, refetch: input.refetch, unavailable: plan.unavailable }, plan.chunks, input.now);
   return { id, plan };
 }
 
@@ -40,7 +39,7 @@ export async function retryFailedChunks(client: PipelineClient, id: string, now:
   if (!summary) throw new InvalidArgumentError(`no backfill with id ${JSON.stringify(id)}`, '--retry-failed');
   const failed = await client.store.chunksIn(id, ['failed']);
   if (failed.length === 0) return 0;
-  const round = await client.redis.hincrby(client.store.keys.meta(id), 'round', 1);
+  const round = await client.store.nextRound(id);
   for (const chunk of failed) await client.store.transition(id, chunk.id, 'pending', { reopen: true, now });
   await client.enqueueChunks(id, failed, { refetch: summary.refetch, round });
   return failed.length;
@@ -78,16 +77,13 @@ export async function waitForBackfill(client: PipelineClient, id: string, option
       outageSince ??= Date.now();
       if (options.signal?.aborted || Date.now() - outageSince > (options.redisOutageMs ?? DEFAULT_REDIS_OUTAGE_MS)) throw unavailable;
       options.onRedisUnavailable?.(unavailable);
-      await sleep(1_000, options.signal).catch(() => undefined);
+      await pause(1_000, options.signal);
       continue;
     }
     if (!summary) throw new InvalidArgumentError(`no backfill with id ${JSON.stringify(id)}`);
     options.onProgress?.(summary);
     if (summary.state !== 'running' || options.signal?.aborted) return summary;
-    try {
-      await sleep(options.pollMs ?? 250, options.signal);
-    } catch {
-      // Aborted: report where we stand.
-    }
+    // Aborted: the next round reports where we stand.
+    await pause(options.pollMs ?? 250, options.signal);
   }
 }

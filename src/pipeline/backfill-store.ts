@@ -6,14 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Chunk, UnavailableRange } from '../model.js';
+import type { Chunk, UnavailableRange } from '../core/model.js';
 import { pipelineKeys, type PipelineKeys } from './pipeline-keys.js';
 
-export type ChunkState = 'pending' | 'fetching' | 'loading' | 'loaded' | 'empty' | 'failed' | 'replanned';
-
-export const CHUNK_STATES: readonly ChunkState[] = ['pending', 'fetching', 'loading', 'loaded', 'empty', 'failed', 'replanned'];
-/** States a chunk never leaves on its own; the backfill is over when every chunk is in one of them. */
-export const ENDED_STATES: readonly ChunkState[] = ['loaded', 'empty', 'failed', 'replanned'];
+import { CHUNK_STATES, type ChunkState } from '../core/chunk-outcome.js';
+import { runScript } from '../redis/redis-scripts.js';
 
 export interface BackfillParams {
   readonly domains: readonly string[];
@@ -68,47 +65,6 @@ export interface RememberedChunk {
 
 export type CounterName = 'calls' | 'throttles' | 'retries' | 'reused';
 
-// KEYS[1] states, KEYS[2] meta. ARGV[1] chunk id, ARGV[2] new state, ARGV[3] rows, ARGV[4] '1' = may leave an
-// ended state, ARGV[5] now (ms). Returns the previous state, or false for a chunk the backfill does not have.
-const TRANSITION = `
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if not old then return false end
-if old == ARGV[2] then return old end
-local ended = { loaded = true, empty = true, failed = true, replanned = true }
-if ended[old] and ARGV[4] ~= '1' then return old end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('HINCRBY', KEYS[2], 'n_' .. old, -1)
-redis.call('HINCRBY', KEYS[2], 'n_' .. ARGV[2], 1)
-if ARGV[2] == 'loaded' then redis.call('HINCRBY', KEYS[2], 'rows', tonumber(ARGV[3])) end
-local m = redis.call('HMGET', KEYS[2], 'total', 'n_loaded', 'n_empty', 'n_failed', 'n_replanned')
-local sum = 0
-for i = 2, 5 do sum = sum + tonumber(m[i] or '0') end
-if sum >= tonumber(m[1] or '0') then
-  if not redis.call('HGET', KEYS[2], 'finished_at') then redis.call('HSET', KEYS[2], 'finished_at', ARGV[5]) end
-else
-  redis.call('HDEL', KEYS[2], 'finished_at')
-end
-return old
-`;
-
-// KEYS[1] states, KEYS[2] meta, KEYS[3] chunks. ARGV: pairs of (chunk id, chunk JSON). Adds unknown chunks as
-// pending; returns how many were new.
-const ADD_CHUNKS = `
-local added = 0
-for i = 1, #ARGV, 2 do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], 'pending') == 1 then
-    redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
-    added = added + 1
-  end
-end
-if added > 0 then
-  redis.call('HINCRBY', KEYS[2], 'total', added)
-  redis.call('HINCRBY', KEYS[2], 'n_pending', added)
-  redis.call('HDEL', KEYS[2], 'finished_at')
-end
-return added
-`;
-
 /** A readable, unique backfill id: `bf-20261129T1930Z-k3x9qa`. Never all digits, never a ':'. */
 export function newBackfillId(now: number): string {
   const stamp = new Date(now).toISOString().slice(0, 16).replace(/[-:]/g, '');
@@ -154,13 +110,29 @@ export class BackfillStore {
     await this.redis.zadd(this.keys.backfills, now, id);
   }
 
+  /** Starts a new round of job ids for a backfill (re-running its failed chunks) and returns its number. */
+  async nextRound(id: string): Promise<number> {
+    return this.redis.hincrby(this.keys.meta(id), 'round', 1);
+  }
+
+  /** Deletes the bookkeeping of these backfills (old sync passes); chunks remembered across backfills stay. */
+  async forget(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) {
+      pipeline.del(this.keys.meta(id), this.keys.chunks(id), this.keys.states(id), this.keys.errors(id));
+      pipeline.zrem(this.keys.backfills, id);
+    }
+    await pipeline.exec();
+  }
+
   /** Adds chunks (pending) to a backfill; chunks it already has are left as they are. Returns how many were new. */
   async addChunks(id: string, chunks: readonly Chunk[]): Promise<number> {
     let added = 0;
     for (let i = 0; i < chunks.length; i += 500) {
       const args: string[] = [];
       for (const c of chunks.slice(i, i + 500)) args.push(c.id, JSON.stringify(c));
-      added += Number(await this.redis.eval(ADD_CHUNKS, 3, this.keys.states(id), this.keys.meta(id), this.keys.chunks(id), ...args));
+      added += Number(await runScript(this.redis, 'chunk-add', [this.keys.states(id), this.keys.meta(id), this.keys.chunks(id)], args));
     }
     return added;
   }
@@ -170,16 +142,11 @@ export class BackfillStore {
    * `reopen` is set (retry of failed chunks). Returns the previous state, or undefined for an unknown chunk.
    */
   async transition(id: string, chunkId: string, state: ChunkState, options: { rows?: number; reopen?: boolean; now: number }): Promise<ChunkState | undefined> {
-    const old = await this.redis.eval(
-      TRANSITION,
-      2,
-      this.keys.states(id),
-      this.keys.meta(id),
-      chunkId,
-      state,
-      String(options.rows ?? 0),
-      options.reopen ? '1' : '0',
-      String(options.now),
+    const old = await runScript(
+      this.redis,
+      'chunk-transition',
+      [this.keys.states(id), this.keys.meta(id)],
+      [chunkId, state, String(options.rows ?? 0), options.reopen ? '1' : '0', String(options.now)],
     );
     return (old ?? undefined) as ChunkState | undefined;
   }

@@ -9,13 +9,14 @@ import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { CdnApi } from '../aliyun/api-types.js';
 import { normaliseSrcTraffic } from '../aliyun/normalise-src-traffic.js';
 import { isSlotFinal, tierByInterval, type Tier } from '../aliyun/tiers.js';
-import { ApiError, isCdnEtlError, ResponseInvalidError } from '../errors.js';
-import type { Chunk } from '../model.js';
-import type { Logger } from '../ops/logger.js';
+import { ApiError, isCdnEtlError, ResponseInvalidError } from '../core/errors.js';
+import type { FetchOutcome } from '../core/chunk-outcome.js';
+import type { Chunk } from '../core/model.js';
+import type { Logger } from '../core/logger.js';
 import { replanAtCoarserTier, rowsInChunk } from '../plan/plan-backfill.js';
 import type { BackfillStore } from './backfill-store.js';
 import { CONTENT_ATTEMPTS, compactRows, fetchJobId, fetchJobOptions, FETCH_JOB_NAME, LOAD_JOB_NAME, loadJobId, loadJobOptions, type FetchJobData, type LoadJobData } from './pipeline-jobs.js';
-import type { Pacer } from './redis-pacer.js';
+import type { Pacer } from '../redis/redis-pacer.js';
 
 export const VALUE_NOT_SUPPORTED = 'InvalidStartTime.ValueNotSupported';
 
@@ -32,8 +33,6 @@ export interface FetchStageDeps {
   /** Wait after a throttled answer when the API suggests none, ms (default 1000). */
   readonly throttlePauseMs?: number;
 }
-
-export type FetchOutcome = 'reused' | 'skipped' | 'empty' | 'loading' | 'replanned';
 
 /** Whether any slot of the chunk is still provisional (revised by the API) at `now`. Unknown tiers count as provisional. */
 export function chunkHasProvisionalSlots(chunk: Chunk, tiers: readonly Tier[], now: number): boolean {
@@ -140,8 +139,7 @@ async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, err: 
     await store.recordOutcome(backfillId, chunk.id, 'failed', code, message, now);
     logOutcome(logger, chunk, { outcome: 'failed', rows: 0, calls: job.attemptsStarted, durationMs: Date.now() - started, code, message });
     // UnrecoverableError also ends a job whose content-error budget is smaller than its BullMQ attempts.
-    if (permanent || lastAttempt) throw new UnrecoverableError(message);
-    throw err;
+    throw new UnrecoverableError(message);
   }
   await store.increment(backfillId, 'retries');
   await store.transition(backfillId, chunk.id, 'pending', { now });

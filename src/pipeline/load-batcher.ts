@@ -2,7 +2,8 @@
  * Group commit for the load stage: rows submitted by many load jobs within a short window go to QuestDB in one
  * loader call, and every submitter learns the outcome of that one flush. Flushes never overlap.
  */
-import type { TrafficRow } from '../model.js';
+import type { TrafficRow } from '../core/model.js';
+import { DEFAULT_BATCH_ROWS } from '../store/traffic-loader.js';
 
 /** The slice of TrafficLoader the batcher needs. */
 export interface RowSink {
@@ -10,14 +11,12 @@ export interface RowSink {
 }
 
 export interface LoadBatcherOptions {
-  /** Flush once this many rows wait (default DEFAULT_BATCH_ROWS). */
+  /** Flush once this many rows wait (default: the loader's DEFAULT_BATCH_ROWS, one flush of QuestDB). */
   readonly maxRows?: number;
   /** Flush at the latest this long after the first row of a batch arrived, ms (default 250). */
   readonly maxWaitMs?: number;
 }
 
-/** Rows per group commit (and per loader batch). */
-export const DEFAULT_BATCH_ROWS = 20_000;
 
 interface Waiter {
   readonly resolve: () => void;

@@ -4,7 +4,7 @@
  * the loader retry, then the job retry with a long capped backoff: loading is delayed, nothing is fetched again.
  */
 import type { Job } from 'bullmq';
-import type { Logger } from '../ops/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { BackfillStore } from './backfill-store.js';
 import { failureCode, logOutcome } from './fetch-stage.js';
 import type { LoadBatcher } from './load-batcher.js';

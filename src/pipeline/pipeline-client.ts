@@ -4,11 +4,11 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Chunk } from '../model.js';
-import { BackfillStore } from './backfill-store.js';
+import type { Chunk } from '../core/model.js';
+import { BackfillStore, type BackfillParams } from './backfill-store.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from './pipeline-keys.js';
 import { fetchJobId, fetchJobOptions, FETCH_JOB_NAME, type FetchJobData, type LoadJobData } from './pipeline-jobs.js';
-import { asRedisUnavailable, closeRedis, openRedis } from './redis-connection.js';
+import { asRedisUnavailable, closeRedis, openRedis } from '../redis/redis-connection.js';
 
 export interface PipelineClientOptions {
   readonly redisUrl: string;
@@ -29,6 +29,15 @@ export class PipelineClient {
     const fetchQueue = new Queue<FetchJobData>(FETCH_QUEUE, { connection: redis, prefix: options.prefix });
     const loadQueue = new Queue<LoadJobData>(LOAD_QUEUE, { connection: redis, prefix: options.prefix });
     return new PipelineClient(redis, new BackfillStore(redis, options.prefix), fetchQueue, loadQueue);
+  }
+
+  /**
+   * Records a new backfill (or sync pass, or repair) with its chunks, then enqueues them: the one way work enters
+   * the pipeline, so the record always exists before a worker can take a chunk of it.
+   */
+  async submit(id: string, params: BackfillParams, chunks: readonly Chunk[], now: number): Promise<void> {
+    await this.store.createBackfill(id, params, chunks, now);
+    await this.enqueueChunks(id, chunks, { refetch: params.refetch, round: 0 });
   }
 
   /** Adds one fetch job per chunk (job ids scoped by backfill id and round: re-adding a queued chunk is a no-op). */

@@ -3,7 +3,8 @@
  * backfill it serves, and rows in a compact form.
  */
 import type { BackoffStrategy, JobsOptions } from 'bullmq';
-import type { Chunk, TrafficRow } from '../model.js';
+import { backoffDelayMs, type BackoffPolicy } from '../core/backoff.js';
+import type { Chunk, TrafficRow } from '../core/model.js';
 
 export interface FetchJobData {
   readonly backfillId: string;
@@ -84,8 +85,7 @@ export function loadJobOptions(jobId: string): JobsOptions {
   };
 }
 
-/** Load retry delay: 2 s doubling up to 5 min, with full jitter on the upper half. */
-export const loadBackoffStrategy: BackoffStrategy = (attemptsMade) => {
-  const base = Math.min(300_000, 2_000 * 2 ** Math.max(0, attemptsMade - 1));
-  return Math.round(base / 2 + (Math.random() * base) / 2);
-};
+/** Load retry delay: 2 s doubling up to 5 min, with equal jitter (half fixed, half random). */
+export const LOAD_BACKOFF: BackoffPolicy = Object.freeze({ baseMs: 2_000, maxMs: 300_000, jitter: 'equal' });
+
+export const loadBackoffStrategy: BackoffStrategy = (attemptsMade) => backoffDelayMs(attemptsMade, LOAD_BACKOFF, Math.random());

@@ -7,16 +7,17 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CdnApi } from '../aliyun/api-types.js';
 import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
-import { silentLogger, type Logger } from '../ops/logger.js';
-import { BackfillStore, ENDED_STATES } from './backfill-store.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { isEnded } from '../core/chunk-outcome.js';
+import { BackfillStore } from './backfill-store.js';
 import { DEFAULT_MARGIN_MS } from '../plan/plan-backfill.js';
 import { createFetchProcessor } from './fetch-stage.js';
 import { LoadBatcher, type LoadBatcherOptions, type RowSink } from './load-batcher.js';
 import { createLoadProcessor } from './load-stage.js';
 import { FETCH_QUEUE, LOAD_QUEUE, pipelineKeys } from './pipeline-keys.js';
 import { LOAD_BACKOFF_TYPE, loadBackoffStrategy, type FetchJobData, type LoadJobData } from './pipeline-jobs.js';
-import { closeRedis, openRedis } from './redis-connection.js';
-import { createRedisPacer } from './redis-pacer.js';
+import { closeRedis, openRedis } from '../redis/redis-connection.js';
+import { createRedisPacer } from '../redis/redis-pacer.js';
 
 /** Sustains 10 calls/s at API latencies up to ~1.5 s; at 500 ms, 5 would do. */
 export const DEFAULT_FETCH_CONCURRENCY = 16;
@@ -104,7 +105,7 @@ export async function startPipelineWorkers(options: PipelineWorkersOptions): Pro
       if (!(await job.isFailed())) return;
       const { backfillId, chunk } = job.data;
       const state = await store.chunkState(backfillId, chunk.id);
-      if (state === undefined || ENDED_STATES.includes(state)) return;
+      if (state === undefined || isEnded(state)) return;
       const code = /stalled/i.test(err.message) ? 'Job.Stalled' : 'Job.Failed';
       await store.recordOutcome(backfillId, chunk.id, 'failed', code, err.message, now());
       logger.warn({ chunk: chunk.id, code, err: err.message, queue: job.queueName }, 'chunk failed outside its processor');

@@ -9,7 +9,7 @@
  * last label (an IP address is not a CDN domain), and non-ASCII (give an IDN in punycode: `xn--...`).
  * Duplicates (after lower-casing) are dropped, first occurrence wins, order kept.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const MAX_LENGTH = 253;

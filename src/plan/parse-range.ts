@@ -11,7 +11,7 @@
  * lower-case `t`/`z`, a space instead of `T`, week or ordinal dates, impossible dates (`2026-02-30`),
  * hour 24 and leap seconds.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 /** A half-open range [from, to) in epoch ms. */
 export interface TimeRange {

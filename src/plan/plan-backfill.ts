@@ -27,8 +27,8 @@
  * - Order: most urgent first (the earliest moment a chunk's call start falls off its tier's history),
  *   then domain, then start.
  */
-import { InvalidArgumentError } from '../errors.js';
-import type { Chunk, TrafficRow, UnavailableRange } from '../model.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Chunk, TrafficRow, UnavailableRange } from '../core/model.js';
 import { DEFAULT_TIERS, validateTiers, type Tier } from '../aliyun/tiers.js';
 import { chunkId } from './chunk-id.js';
 import { validateDomain } from './parse-domains.js';

@@ -8,8 +8,8 @@
  * counted once.
  */
 import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
-import { InvalidArgumentError } from '../errors.js';
-import { dayStart, nextDayStart } from '../time/zone.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { dayStart, nextDayStart } from '../core/time-zone.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -5,7 +5,8 @@
 import { averageBps, CELL_STATUSES, type CellStatus, type ReportModel } from './coverage-map.js';
 import { escapeHtml as e } from './html-escape.js';
 import type { ReportFigures } from './report-figures.js';
-import { formatBandwidth, formatInstant, formatInterval, formatInZone, formatTraffic } from './report-format.js';
+import { formatInstant } from '../core/time-format.js';
+import { formatBandwidth, formatInterval, formatInZone, formatTraffic } from './report-format.js';
 import { gapRanges } from './render-text.js';
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22'];
@@ -53,7 +54,7 @@ export function renderReportHtml(model: ReportModel, figures?: ReportFigures): s
     '</head><body>',
     '<h1>Origin-pull traffic report</h1>',
     `<p class="meta">${e(range)}, ${model.domains.length} domain(s), ${model.bucket === 'hour' ? 'hourly' : 'daily'} cells. ` +
-      `Generated ${e(formatInstant(model.generatedAt))} by cdn-etl from the QuestDB archive.</p>`,
+      `Generated ${e(formatInstant(model.generatedAt, 'minute'))} by cdn-etl from the QuestDB archive.</p>`,
     renderSummaryTable(model, figures),
     '<h2>Traffic per domain (average bandwidth per cell)</h2>',
     renderLegend(model, figures),

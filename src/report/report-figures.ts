@@ -3,10 +3,10 @@
  * unit): per domain the series of the chart, the total, the true peak at the finest resolution archived and the
  * billing p95 of each month in the zone; the same across all domains. Every value is bound.
  */
-import { billingP95, queryBillingP95, type BillingP95Row } from '../analysis/billing-p95.js';
-import { fiveMinutePointsInMonth, monthStart } from '../time/zone.js';
+import { billingP95, queryBillingP95, type BillingP95Row } from './billing-p95.js';
+import { fiveMinutePointsInMonth, monthStart } from '../core/time-zone.js';
 import type { BucketKind } from './coverage-map.js';
-import type { SqlReader } from './report-query.js';
+import type { SqlReader } from '../store/questdb-pg.js';
 
 export interface SeriesPoint {
   /** Bucket start, epoch ms UTC (a local midnight for daily buckets in a zone). */

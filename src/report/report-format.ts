@@ -1,11 +1,6 @@
 /** Number and time formats shared by the text and HTML reports. Pure. */
-import { formatLocal } from '../time/zone.js';
-
-/** `2025-06-01T10:00Z`, or `2025-06-01` for midnight when `dayOnly`. */
-export function formatInstant(ms: number, dayOnly = false): string {
-  const iso = new Date(ms).toISOString();
-  return dayOnly ? iso.slice(0, 10) : `${iso.slice(0, 16)}Z`;
-}
+import { formatInstant } from '../core/time-format.js';
+import { formatLocal } from '../core/time-zone.js';
 
 /** Traffic in decimal bytes: B, kB, MB, GB, TB, PB. */
 export function formatTraffic(bytes: number): string {
@@ -14,7 +9,7 @@ export function formatTraffic(bytes: number): string {
 
 /** `formatInstant` in UTC; in another zone the local wall-clock time (`2025-06-01 18:00`, or the day). */
 export function formatInZone(ms: number, zone: string | undefined, dayOnly = false): string {
-  return zone === undefined || zone === 'UTC' ? formatInstant(ms, dayOnly) : formatLocal(ms, zone, dayOnly);
+  return zone === undefined || zone === 'UTC' ? formatInstant(ms, dayOnly ? 'day' : 'minute') : formatLocal(ms, zone, dayOnly);
 }
 
 /** Bandwidth: bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s. */

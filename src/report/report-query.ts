@@ -4,13 +4,10 @@
  * were final. One query per tier, because each tier has its own final age.
  */
 import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { SqlReader } from '../store/questdb-pg.js';
+import { assertSqlName } from '../store/sql-quote.js';
 import { finalAgeMs, type BucketKind, type BucketRow } from './coverage-map.js';
-
-/** The slice of QuestDbPg this module uses (a fake of it is enough for pure tests). */
-export interface SqlReader {
-  query<R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
-}
 
 export interface ReportQueryInput {
   readonly domains: readonly string[];
@@ -34,7 +31,7 @@ export const MAX_REPORT_DOMAINS = 1_000;
  * it binds everything.
  */
 export function reportSql(domainCount: number, bucket: BucketKind, table = 'cdn_src_traffic', zoned = false): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new InvalidArgumentError(`is not a plain table name: ${JSON.stringify(table)}`, 'table');
+  assertSqlName(table, 'table');
   const placeholders = Array.from({ length: domainCount }, (_, i) => `$${i + 5}`).join(', ');
   const tz = zoned ? ` TIME ZONE $${domainCount + 5}` : '';
   return [

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ACTION_SRC_TRAFFIC, ACTION_USER_DOMAINS, CDN_API_VERSION } from '../aliyun/api-types.js';
 import { DEFAULT_TIERS, validateTiers } from '../aliyun/tiers.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { FaultInjector, seededRandom, type FaultKind } from './fault-injector.js';
 import { hostileAnswer, JSON_CONTENT_TYPE, type SerialisedAnswer } from './hostile-answer.js';
 import { NonceCache } from './nonce-cache.js';

@@ -7,7 +7,7 @@
  * rounded to an integer number of bits. A coarser slot is the exact sum of its minutes. The
  * newest slots are provisional: served lower than final and revised upward until final.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { DEFAULT_TIERS, tierByInterval, type Tier } from '../aliyun/tiers.js';
 
 const MINUTE_MS = 60_000;

@@ -1,16 +1,11 @@
 /**
- * Retry policy for ILP flushes as data plus two pure functions: which failures are worth
- * re-sending, and how long to wait before the next attempt.
+ * Retry policy for ILP flushes as data plus a pure function: which failures are worth re-sending. The wait
+ * between attempts is core/backoff.ts with equal jitter.
  */
 
-export type FlushFailureKind = 'transient' | 'permanent';
+import type { BackoffPolicy } from '../core/backoff.js';
 
-export interface BackoffPolicy {
-  /** Wait before the second attempt, before jitter. */
-  readonly baseMs: number;
-  /** No single wait is longer than this. */
-  readonly maxMs: number;
-}
+export type FlushFailureKind = 'transient' | 'permanent';
 
 export const DEFAULT_BACKOFF: BackoffPolicy = Object.freeze({ baseMs: 250, maxMs: 15_000 });
 
@@ -32,17 +27,4 @@ export function flushFailureKind(err: unknown): FlushFailureKind {
   const match = /statusCode=(\d{3})/.exec(message);
   if (match && isPermanentStatus(Number(match[1]))) return 'permanent';
   return 'transient';
-}
-
-/**
- * Wait before the next attempt after `failures` failed attempts (1 = the first failure):
- * exponential, capped, with "equal jitter" (half fixed, half random) so that several loaders
- * that failed together do not come back together. `random` is in [0, 1).
- *
- * @example backoffDelayMs(1, { baseMs: 250, maxMs: 15000 }, 0) // 125
- */
-export function backoffDelayMs(failures: number, policy: BackoffPolicy, random: number): number {
-  const exponent = Math.max(0, Math.min(failures - 1, 30));
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** exponent);
-  return Math.round(ceiling / 2 + (ceiling / 2) * Math.min(Math.max(random, 0), 1));
 }

@@ -4,7 +4,7 @@
  * questdb-pg.ts with bind parameters.
  */
 import { request } from 'undici';
-import { QueryError, ServiceUnavailableError } from '../errors.js';
+import { QueryError, ServiceUnavailableError } from '../core/errors.js';
 
 export interface SqlColumn {
   readonly name: string;

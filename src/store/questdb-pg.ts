@@ -3,13 +3,18 @@
  * query that carries a user-supplied value (a domain, a range), so no value is ever spliced into SQL.
  */
 import pg from 'pg';
-import { QueryError, ServiceUnavailableError } from '../errors.js';
-import { redactUrl } from '../config.js';
+import { QueryError, ServiceUnavailableError } from '../core/errors.js';
+import { redactUrl } from '../core/config.js';
 import { describeTransportError } from './questdb-http.js';
 
 const OID_INT8 = 20;
 const OID_TIMESTAMP = 1114;
 const OID_TIMESTAMPTZ = 1184;
+
+/** The slice of QuestDbPg that readers use (reports, gaps), so pure tests can pass a fake of it. */
+export interface SqlReader {
+  query<R extends Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+}
 
 export interface QuestDbPgOptions {
   /** `postgres://admin:quest@127.0.0.1:8812/qdb` */
@@ -47,7 +52,7 @@ export function parseUtcTimestamp(text: string): number {
 }
 
 /** A small pool of PG-wire connections to QuestDB. Create once, close() when done. */
-export class QuestDbPg {
+export class QuestDbPg implements SqlReader {
   private readonly pool: pg.Pool;
   private readonly where: string;
 

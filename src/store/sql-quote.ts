@@ -3,7 +3,7 @@
  * migration file names). Reads with user-supplied values go through questdb-pg.ts with bind
  * parameters instead.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 /** QuestDB's default `cairo.max.file.name.length` caps table names at 127 characters. */
 const MAX_NAME_LENGTH = 127;

@@ -9,9 +9,11 @@
  */
 import { Sender } from '@questdb/nodejs-client';
 import { Agent } from 'undici';
-import { InvalidArgumentError, LoadError, ServiceUnavailableError } from '../errors.js';
-import type { Logger } from '../ops/logger.js';
-import { backoffDelayMs, DEFAULT_BACKOFF, flushFailureKind, type BackoffPolicy } from './flush-retry.js';
+import { InvalidArgumentError, LoadError, ServiceUnavailableError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { backoffDelayMs, type BackoffPolicy } from '../core/backoff.js';
+import { pause } from '../core/sleep.js';
+import { DEFAULT_BACKOFF, flushFailureKind } from './flush-retry.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 import { assertLoadableRows, type LoadRow } from './traffic-rows.js';
@@ -19,7 +21,11 @@ import { assertLoadableRows, type LoadRow } from './traffic-rows.js';
 export type { LoadRow } from './traffic-rows.js';
 
 export const DEFAULT_TABLE = 'cdn_src_traffic';
-export const DEFAULT_BATCH_ROWS = 50_000;
+/**
+ * Rows per QuestDB flush (one HTTP request, one transaction). The load stage's group commit gathers exactly this
+ * many at most, so in the pipeline rows are cut into batches once, here.
+ */
+export const DEFAULT_BATCH_ROWS = 20_000;
 export const DEFAULT_DEADLINE_MS = 10 * 60_000;
 
 /** Generous per-row estimate (table, domain, columns) so a batch rarely needs the buffer to grow. */
@@ -300,7 +306,7 @@ export class TrafficLoader {
       }
       this.onBatch?.({ batchIndex, rows: count, attempt, outcome: 'retrying', durationMs: now - began, error: reason, retryInMs: wait });
       this.logger?.warn({ table: this.table, batchIndex, rows: count, attempt, retryInMs: wait, err: reason }, 'QuestDB flush failed; re-sending the batch');
-      await sleep(wait, signal);
+      await pause(wait, signal);
       if (signal?.aborted) {
         this.onBatch?.({ batchIndex, rows: count, attempt, outcome: 'failed', durationMs: Date.now() - began, error: reason });
         throw new LoadError(`batch ${batchIndex} (${count} rows) was not written to ${this.table}: the load was cancelled after ${attempt} attempts: ${reason}`, batchIndex, count, { cause: failure });
@@ -385,20 +391,4 @@ function describe(err: unknown): string {
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

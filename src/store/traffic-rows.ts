@@ -1,6 +1,6 @@
 /** Checks on rows before any of them is sent, so that a bad row refuses a load instead of half-writing it. */
-import { InvalidArgumentError } from '../errors.js';
-import type { TrafficRow } from '../model.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { TrafficRow } from '../core/model.js';
 
 /** A row to load; `fetchedAt` (epoch ms) overrides the load's default fetch time for that row. */
 export interface LoadRow extends TrafficRow {

@@ -5,8 +5,8 @@
  * for the change explicitly (then a new row is appended and every view, which reads the newest row,
  * follows at once). A unit never flips silently.
  */
-import type { ValueUnit } from '../config.js';
-import { InvalidArgumentError } from '../errors.js';
+import type { ValueUnit } from '../core/config.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 

@@ -7,8 +7,8 @@
  * Only views over the tables cdn-etl owns are touched: an operator's own views in the same database are theirs.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ServiceUnavailableError } from '../errors.js';
-import type { Logger } from '../ops/logger.js';
+import { ServiceUnavailableError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 

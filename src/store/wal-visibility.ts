@@ -2,7 +2,7 @@
  * Read-after-write for WAL tables. A 204 from ILP means "in the WAL"; rows become visible to SQL
  * only when the table writer has applied every committed WAL transaction.
  */
-import { QueryError, ServiceUnavailableError } from '../errors.js';
+import { QueryError, ServiceUnavailableError } from '../core/errors.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 

@@ -5,13 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ServiceUnavailableError } from '../errors.js';
+import { ServiceUnavailableError } from '../core/errors.js';
+import { sleep } from '../core/sleep.js';
+import { runScript } from '../redis/redis-scripts.js';
 import { syncKeys } from './sync-keys.js';
-
-// KEYS[1] lock, ARGV[1] token: delete only our own lock.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-// KEYS[1] lock, ARGV[1] token, ARGV[2] ttl ms: extend only our own lock.
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 export interface PassLockOptions {
   /** How long the lock outlives a holder that stopped renewing it, ms (default 60 s). */
@@ -41,11 +38,11 @@ export async function acquirePassLock(redis: Redis, prefix: string, options: Pas
   for (;;) {
     if (options.signal?.aborted) throw new ServiceUnavailableError('redis', 'stopped while waiting for another sync pass to end');
     if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) === 'OK') break;
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    await sleep(pollMs);
   }
   let lost = false;
   const timer = setInterval(() => {
-    redis.eval(RENEW, 1, key, token, String(ttlMs)).then(
+    runScript(redis, 'lock-renew', [key], [token, String(ttlMs)]).then(
       (ok) => {
         if (Number(ok) !== 1) lost = true;
       },
@@ -63,7 +60,7 @@ export async function acquirePassLock(redis: Redis, prefix: string, options: Pas
       released = true;
       clearInterval(timer);
       try {
-        await redis.eval(RELEASE, 1, key, token);
+        await runScript(redis, 'lock-release', [key], [token]);
       } catch {
         // The TTL frees it.
       }

@@ -8,12 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import type { CdnApi } from '../aliyun/api-types.js';
 import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
-import type { UnavailableRange } from '../model.js';
-import type { Logger } from '../ops/logger.js';
+import type { UnavailableRange } from '../core/model.js';
+import type { Logger } from '../core/logger.js';
 import type { BackfillSummary, ChunkFailure } from '../pipeline/backfill-store.js';
 import { waitForBackfill } from '../pipeline/backfill-runner.js';
 import type { PipelineClient } from '../pipeline/pipeline-client.js';
-import { pipelineKeys } from '../pipeline/pipeline-keys.js';
 import { validateDomain } from '../plan/parse-domains.js';
 import { syncKeys } from './sync-keys.js';
 import { advanceWatermark, initialWatermark, planSyncPass, type CoarseRange, type DomainPassRange } from './sync-plan.js';
@@ -109,9 +108,9 @@ export async function runSyncPass(options: SyncPassOptions): Promise<SyncPassRep
   const active = plan.ranges.filter((r) => r.from < r.to);
   const from = active.length > 0 ? Math.min(...active.map((r) => r.from)) : now;
   const to = active.length > 0 ? Math.max(...active.map((r) => r.to)) : now;
-  await client.store.createBackfill(id, { domains, from, to, refetch: true, unavailable: plan.unavailable }, plan.chunks, now);
+  // The pass is listed before its chunks are queued, so a pass that dies here is still pruned later.
   await client.redis.zadd(syncKeys(options.prefix).passes, now, id);
-  await client.enqueueChunks(id, plan.chunks, { refetch: true, round: 0 });
+  await client.submit(id, { domains, from, to, refetch: true, unavailable: plan.unavailable }, plan.chunks, now);
   options.logger?.info({ pass: id, domains: domains.length, chunks: plan.chunks.length, skipped: skipped.length }, 'sync pass started');
 
   const summary = await waitForBackfill(client, id, { signal: options.signal, pollMs: options.pollMs ?? 250 });
@@ -174,11 +173,9 @@ async function prunePasses(client: PipelineClient, prefix: string, olderThan: nu
   const keys = syncKeys(prefix);
   const old = await client.redis.zrangebyscore(keys.passes, '-inf', `(${olderThan}`);
   if (old.length === 0) return;
-  const bk = pipelineKeys(prefix);
+  await client.store.forget(old);
   const pipeline = client.redis.pipeline();
   for (const id of old) {
-    pipeline.del(bk.meta(id), bk.chunks(id), bk.states(id), bk.errors(id));
-    pipeline.zrem(bk.backfills, id);
     pipeline.zrem(keys.passes, id);
     pipeline.hdel(keys.passReports, id);
   }

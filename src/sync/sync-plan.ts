@@ -14,8 +14,8 @@
  * anyway. A sync that was down longer than a tier's horizon gets the planner's coarser tiers for the old part.
  */
 import { DEFAULT_TIERS, tierByInterval, type Tier } from '../aliyun/tiers.js';
-import { InvalidArgumentError } from '../errors.js';
-import type { Chunk, UnavailableRange } from '../model.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { Chunk, UnavailableRange } from '../core/model.js';
 import { DEFAULT_MARGIN_MS, planBackfill } from '../plan/plan-backfill.js';
 
 /** What is stored per domain. */

@@ -3,25 +3,12 @@
  * monotonic (a Lua max), so two processes can never move a watermark backwards; `--since` replaces one outright.
  */
 import type { Redis } from 'ioredis';
+import { runScript } from '../redis/redis-scripts.js';
 import type { DomainWatermark } from './sync-plan.js';
 import { syncKeys } from './sync-keys.js';
 
-// KEYS[1] watermarks hash. ARGV[1] domain, ARGV[2] candidate watermark, ARGV[3] now. Keeps the larger watermark;
-// returns the stored JSON afterwards, or false when the domain has none.
-const ADVANCE = `
-local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return false end
-local wm = cjson.decode(raw)
-if tonumber(ARGV[2]) > tonumber(wm.watermark) then
-  -- Formatted by hand: cjson would print epoch milliseconds with 14 significant digits in exponent form.
-  raw = string.format('{"watermark":%s,"floor":%s,"updatedAt":%s}', ARGV[2], string.format('%.0f', tonumber(wm.floor or wm.watermark)), ARGV[3])
-  redis.call('HSET', KEYS[1], ARGV[1], raw)
-end
-return raw
-`;
-
 /** The slice of ioredis the store uses. */
-export type WatermarkRedis = Pick<Redis, 'hget' | 'hset' | 'hsetnx' | 'hgetall' | 'hmget' | 'hdel' | 'eval'>;
+export type WatermarkRedis = Pick<Redis, 'hget' | 'hset' | 'hsetnx' | 'hgetall' | 'hmget' | 'hdel' | 'defineCommand'>;
 
 export class WatermarkStore {
   private readonly key: string;
@@ -63,7 +50,7 @@ export class WatermarkStore {
 
   /** Moves a domain's watermark forward to `to` (never back); returns what is stored afterwards. */
   async advance(domain: string, to: number, now: number): Promise<DomainWatermark | undefined> {
-    const raw = await this.redis.eval(ADVANCE, 1, this.key, domain, String(to), String(now));
+    const raw = await runScript(this.redis, 'watermark-advance', [this.key], [domain, String(to), String(now)]);
     return typeof raw === 'string' ? parseWatermark(raw) : undefined;
   }
 

@@ -2,7 +2,7 @@
  * The rows a test expects QuestDB to hold, computed from the simulator's traffic model, in the order every
  * fixture's readRows returns them (domain, interval, ts).
  */
-import type { Chunk } from '../../src/model.js';
+import type { Chunk } from '../../src/core/model.js';
 import { finalSlotValue } from '../../src/sim/traffic-model.js';
 
 export interface StoredRow {

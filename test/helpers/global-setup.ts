@@ -6,8 +6,8 @@
  */
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { loadConfig, redactUrl, type Config } from '../../src/config.js';
-import { ServiceUnavailableError } from '../../src/errors.js';
+import { loadConfig, redactUrl, type Config } from '../../src/core/config.js';
+import { ServiceUnavailableError } from '../../src/core/errors.js';
 import { runMigrations } from '../../src/store/migrations-runner.js';
 import { recordValueUnit } from '../../src/store/value-unit.js';
 import { healInvalidViews } from '../../src/store/view-health.js';

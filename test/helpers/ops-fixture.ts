@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../src/ops/logger.js';
+import { createLogger, type Logger } from '../../src/core/logger.js';
 
 /** Forwards a local port to 127.0.0.1:`target`; stop() cuts every open connection and stops listening. */
 export class Forwarder {

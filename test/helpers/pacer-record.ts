@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { pipelineKeys } from '../../src/pipeline/pipeline-keys.js';
-import { readGrants, type PacerGrant } from '../../src/pipeline/redis-pacer.js';
+import { readGrants, type PacerGrant } from '../../src/redis/redis-pacer.js';
 
 /** Every grant the pacer of installation `prefix` recorded, oldest first. */
 export async function pacerGrants(redisUrl: string, prefix: string): Promise<PacerGrant[]> {

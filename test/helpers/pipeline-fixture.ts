@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { main } from '../../src/cli.js';
-import type { Chunk } from '../../src/model.js';
+import type { Chunk } from '../../src/core/model.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { DEMO_CREDENTIALS, startSimulator, type RunningSimulator, type SimulatorOptions, type SimulatorStats } from '../../src/sim/simulator.js';
 import { runMigrations } from '../../src/store/migrations-runner.js';

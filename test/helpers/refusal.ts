@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../src/errors.js';
+import { InvalidArgumentError } from '../../src/core/errors.js';
 
 /** The InvalidArgumentError `fn` throws; any other error is rethrown, and nothing thrown fails the test. */
 export function refusal(fn: () => unknown): InvalidArgumentError {

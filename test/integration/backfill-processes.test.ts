@@ -5,9 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
-import { sleep } from '../../src/pipeline/redis-pacer.js';
+import { sleep } from '../../src/core/sleep.js';
 import type { BackfillSummary } from '../../src/pipeline/backfill-store.js';
-import { maxGrantsInWindow } from '../../src/pipeline/redis-pacer.js';
+import { maxGrantsInWindow } from '../../src/redis/redis-pacer.js';
 import { pacerGrants } from '../helpers/pacer-record.js';
 import { backfillIdOf, cliEnv, DAY, endedChunks, exitOf, expectedRows, hoursRange, readRows, REDIS_URL, runCli, spawnCli, startSimProcess, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
 

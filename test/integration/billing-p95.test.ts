@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BILLING_P95_SQL, billingP95, queryBillingP95 } from '../../src/analysis/billing-p95.js';
-import { waitForRollups } from '../../src/report/rollup-refresh.js';
+import { BILLING_P95_SQL, billingP95, queryBillingP95 } from '../../src/report/billing-p95.js';
+import { waitForRollups } from '../helpers/rollup-refresh.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { TrafficLoader, type LoadRow } from '../../src/store/traffic-loader.js';
 import { QUESTDB_HTTP, QUESTDB_PG } from '../helpers/test-services.js';

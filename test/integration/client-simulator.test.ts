@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CdnClient, type ApiCallEvent, type CdnClientOptions } from '../../src/aliyun/cdn-client.js';
 import { toWireTime } from '../../src/aliyun/wire-time.js';
-import { ApiError } from '../../src/errors.js';
+import { ApiError } from '../../src/core/errors.js';
 import {
   DEMO_CREDENTIALS,
   slotValue,

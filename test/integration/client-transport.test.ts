@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CdnClient, type ApiCallEvent, type CdnClientOptions } from '../../src/aliyun/cdn-client.js';
-import { ApiError } from '../../src/errors.js';
+import { ApiError } from '../../src/core/errors.js';
 
 const credentials = { accessKeyId: 'LTAI5tTransportTest', accessKeySecret: 'transport-secret-value-42', securityToken: 'CAIS-transport-token-xyz' };
 const Q = { domainName: 'x.transport.example', startTime: Date.UTC(2024, 0, 1, 0, 0), endTime: Date.UTC(2024, 0, 1, 1, 0) };

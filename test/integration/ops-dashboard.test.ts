@@ -5,7 +5,7 @@
  */
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/core/config.js';
 import { startOpsServer } from '../../src/ops/ops-server.js';
 import { capturingLogger } from '../helpers/ops-fixture.js';
 import { cleanPrefix, REDIS_URL, uniquePrefix } from '../helpers/pipeline-fixture.js';

@@ -4,9 +4,10 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startOpsServer, startOpsServerFromFlags, type RunningOpsServer } from '../../src/ops/ops-server.js';
-import { sleep } from '../../src/pipeline/redis-pacer.js';
+import { loadConfig } from '../../src/core/config.js';
+import { startOpsServerFromFlags } from '../../src/commands/ops-flags.js';
+import { startOpsServer, type RunningOpsServer } from '../../src/ops/ops-server.js';
+import { sleep } from '../../src/core/sleep.js';
 import { capturingLogger, Forwarder, freePort, sample, scrape } from '../helpers/ops-fixture.js';
 import { uniquePrefix } from '../helpers/pipeline-fixture.js';
 import { QUESTDB_HTTP_PORT, REDIS_PORT } from '../helpers/test-services.js';
@@ -22,6 +23,7 @@ async function healthz(server: RunningOpsServer): Promise<{ status: number; body
   return { status: res.status, body: (await res.json()) as HealthBody };
 }
 
+/** Polls until `ok` holds; the timeout is a guard against a hang (generous: two busy cores), never the claim. */
 async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -80,14 +82,14 @@ describe('/healthz', () => {
 
     expect((await healthz(server)).status).toBe(200);
     await redis.stop();
-    const down = await until(() => healthz(server), (h) => h.status === 503, 5_000);
+    const down = await until(() => healthz(server), (h) => h.status === 503, 60_000);
     expect(down.status).toBe(503);
     expect(down.body.services.redis.ok).toBe(false);
     expect(down.body.services.questdb.ok).toBe(true);
     expect(down.body.reason).toMatch(new RegExp(`^redis: Redis at redis://127\\.0\\.0\\.1:${redis.port} does not answer: `));
 
     await redis.start();
-    const back = await until(() => healthz(server), (h) => h.status === 200, 10_000);
+    const back = await until(() => healthz(server), (h) => h.status === 200, 60_000);
     expect(back.status).toBe(200);
     expect(back.body.services.redis.ok).toBe(true);
   });

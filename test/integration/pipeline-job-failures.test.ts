@@ -8,7 +8,7 @@ import { CdnClient } from '../../src/aliyun/cdn-client.js';
 import { startBackfill } from '../../src/pipeline/backfill-runner.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { startPipelineWorkers } from '../../src/pipeline/pipeline-workers.js';
-import { sleep } from '../../src/pipeline/redis-pacer.js';
+import { sleep } from '../../src/core/sleep.js';
 import { DEMO_CREDENTIALS } from '../../src/sim/simulator.js';
 import { cleanPrefix, REDIS_URL, startTestSimulator, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';
 
@@ -43,7 +43,7 @@ describe('jobs failed by BullMQ itself', () => {
       const chunkId = plan.chunks[0]!.id;
 
       const first = await startPipelineWorkers({ redisUrl: REDIS_URL, prefix, qps: 10, api, sink, ...fast, stages: { fetch: true, load: false } });
-      await until(async () => ((await client.store.chunkState(id, chunkId)) === 'fetching' ? true : undefined), 10_000);
+      await until(async () => ((await client.store.chunkState(id, chunkId)) === 'fetching' ? true : undefined), 60_000);
       // The worker dies with the job in hand: no lock renewal from now on.
       await first.fetchWorker!.close(true);
 

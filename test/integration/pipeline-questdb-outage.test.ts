@@ -7,7 +7,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
-import { sleep } from '../../src/pipeline/redis-pacer.js';
+import { sleep } from '../../src/core/sleep.js';
 import { finalSlotValue } from '../../src/sim/simulator.js';
 import { cleanPrefix, cliEnv, migrate, readRows, REDIS_URL, runCli, startTestSimulator, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';
 import { QUESTDB_HTTP_PORT } from '../helpers/test-services.js';

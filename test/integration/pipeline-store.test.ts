@@ -5,10 +5,10 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Chunk } from '../../src/model.js';
+import type { Chunk } from '../../src/core/model.js';
 import { BackfillStore } from '../../src/pipeline/backfill-store.js';
 import { LoadBatcher } from '../../src/pipeline/load-batcher.js';
-import { createRedisPacer, maxGrantsInWindow, readGrants } from '../../src/pipeline/redis-pacer.js';
+import { createRedisPacer, maxGrantsInWindow, readGrants } from '../../src/redis/redis-pacer.js';
 import { chunkId } from '../../src/plan/chunk-id.js';
 import { TrafficLoader } from '../../src/store/traffic-loader.js';
 import { cleanPrefix, migrate, QUESTDB_HTTP, readRows, REDIS_URL, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';

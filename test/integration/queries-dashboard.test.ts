@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { waitForRollups } from '../../src/report/rollup-refresh.js';
+import { waitForRollups } from '../helpers/rollup-refresh.js';
 import { execSql, rowsAsObjects } from '../../src/store/questdb-http.js';
 import { TrafficLoader } from '../../src/store/traffic-loader.js';
 import { QUESTDB_HTTP } from '../helpers/test-services.js';

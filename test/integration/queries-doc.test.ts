@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForRollups } from '../../src/report/rollup-refresh.js';
+import { waitForRollups } from '../helpers/rollup-refresh.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { TrafficLoader, type LoadRow } from '../../src/store/traffic-loader.js';
 import { QUESTDB_HTTP, QUESTDB_PG } from '../helpers/test-services.js';

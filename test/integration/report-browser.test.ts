@@ -13,7 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { TrafficLoader, type LoadRow } from '../../src/store/traffic-loader.js';
-import { waitForRollups } from '../../src/report/rollup-refresh.js';
+import { waitForRollups } from '../helpers/rollup-refresh.js';
 import { QUESTDB_HTTP } from '../helpers/test-services.js';
 
 const HTTP = QUESTDB_HTTP;

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitForRollups } from '../../src/report/rollup-refresh.js';
+import { waitForRollups } from '../helpers/rollup-refresh.js';
 import { defaultMigrationsDir, readMigrationFiles, runMigrations } from '../../src/store/migrations-runner.js';
 import { execSql, rowsAsObjects } from '../../src/store/questdb-http.js';
 import { recordValueUnit } from '../../src/store/value-unit.js';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitForRollups } from '../../src/report/rollup-refresh.js';
+import { waitForRollups } from '../helpers/rollup-refresh.js';
 import { execSql, rowsAsObjects } from '../../src/store/questdb-http.js';
 import { healInvalidViews } from '../../src/store/view-health.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';

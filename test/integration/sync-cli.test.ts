@@ -4,7 +4,7 @@
  * freshness lag, and bad input refused with exit 2.
  */
 import { describe, expect, it } from 'vitest';
-import { sleep } from '../../src/pipeline/redis-pacer.js';
+import { sleep } from '../../src/core/sleep.js';
 import { startSimulator } from '../../src/sim/simulator.js';
 import { freePort } from '../helpers/ops-fixture.js';
 import { cliEnv, readRows, runCli, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { sleep } from '../../src/pipeline/redis-pacer.js';
+import { sleep } from '../../src/core/sleep.js';
 import { syncKeys } from '../../src/sync/sync-keys.js';
 import type { SyncPassReport } from '../../src/sync/sync-pass.js';
 import { applySince } from '../../src/sync/sync-service.js';

@@ -9,7 +9,7 @@
  * seeded generator, so the faults injected are the same on every run, however late the workers start.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maxGrantsInWindow } from '../../src/pipeline/redis-pacer.js';
+import { maxGrantsInWindow } from '../../src/redis/redis-pacer.js';
 import { FaultInjector, seededRandom } from '../../src/sim/fault-injector.js';
 import type { FaultOptions } from '../../src/sim/sim-types.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../../src/sim/simulator.js';

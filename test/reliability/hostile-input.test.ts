@@ -85,7 +85,9 @@ describe('hostile input is refused before anything is touched (issue 8, item 6)'
           LOG_LEVEL: 'info',
           ...env,
         },
-        20_000,
+        // A guard against a hang, not a claim about speed: four CLI processes start side by side here, and on
+        // two busy cores each can take 20 s to load before it refuses its input.
+        120_000,
       );
       const firstLine = run.stderr.split('\n')[0] ?? '';
       expect(firstLine).toContain(named);

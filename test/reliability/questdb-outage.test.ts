@@ -6,7 +6,7 @@
  * a second call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep } from '../../src/pipeline/redis-pacer.js';
+import { sleep } from '../../src/core/sleep.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../../src/sim/simulator.js';
 import {
   backfillIdOf,

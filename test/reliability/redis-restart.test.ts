@@ -8,7 +8,7 @@
  * command that runs its workers in-process and polls the bookkeeping.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sleep } from '../../src/pipeline/redis-pacer.js';
+import { sleep } from '../../src/core/sleep.js';
 import { startSimulator } from '../../src/sim/simulator.js';
 import { DEMO_CREDENTIALS } from '../../src/sim/simulator.js';
 import {

@@ -19,11 +19,11 @@ const QUOTING_CALLS = new Set(['quoteStringLiteral', 'quoteIdentifier', 'assertS
 /** file (relative to src/) -> interpolated name -> why it is safe. */
 const VALIDATED_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   'report/report-query.ts': {
-    table: 'reportSql() refuses anything but /^[a-z_][a-z0-9_]*$/ before building the text',
+    table: 'reportSql() checks it with assertSqlName(table) before building the text',
     placeholders: 'only `$5, $6, ...` built from a count; the domains themselves are bind parameters',
     tz: 'only ` TIME ZONE $N` with N built from a count, or empty; the zone itself is a bind parameter',
   },
-  'sync/gaps-reader.ts': { table: 'presentSlotsSql() refuses anything but /^[a-z_][a-z0-9_]*$/; the domain and times are bind parameters' },
+  'gaps/gaps-reader.ts': { table: 'presentSlotsSql() checks it with assertSqlName(table); the domain and times are bind parameters' },
   'store/migrations-runner.ts': { history: 'assertSqlName(options.historyTable ...)' },
   'report/report-figures.ts': { list: 'only `$3, $4, ...` built from a count; the domains themselves are bind parameters' },
   'store/value-unit.ts': { name: 'assertSqlName(table) at the top of readValueUnit', table: 'assertSqlName(options.table ?? VALUE_UNIT_TABLE) at the top of recordValueUnit' },

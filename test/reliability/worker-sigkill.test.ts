@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/sim/fault-injector.js';
-import { maxGrantsInWindow } from '../../src/pipeline/redis-pacer.js';
+import { maxGrantsInWindow } from '../../src/redis/redis-pacer.js';
 import { pacerGrants } from '../helpers/pacer-record.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../../src/sim/simulator.js';
 import {

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { hostHeaderOf, signRequest, type SignRequestInput } from '../../src/aliyun/request-signer.js';
 import { EMPTY_BODY_SHA256 } from '../../src/aliyun/sign-v3.js';
-import { InvalidArgumentError } from '../../src/errors.js';
+import { InvalidArgumentError } from '../../src/core/errors.js';
 
 interface OpenApiUtil {
   getRPCSignature(params: Record<string, string>, method: string, secret: string): string;

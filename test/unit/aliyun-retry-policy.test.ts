@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, InvalidArgumentError, ResponseInvalidError, type ApiErrorKind } from '../../src/errors.js';
-import { backoffDelayMs, decideRetry, DEFAULT_RETRY_POLICY, validateRetryPolicy, type RetryPolicy } from '../../src/aliyun/retry-policy.js';
+import { ApiError, InvalidArgumentError, ResponseInvalidError, type ApiErrorKind } from '../../src/core/errors.js';
+import { retryDelayMs as backoffDelayMs, decideRetry, DEFAULT_RETRY_POLICY, validateRetryPolicy, type RetryPolicy } from '../../src/aliyun/retry-policy.js';
 
 const policy: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
 const fixed = (r: number) => () => r;

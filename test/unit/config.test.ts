@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../helpers/refusal.js';
-import { DEFAULTS, loadConfig, redactUrl, requireCredentials } from '../../src/config.js';
+import { DEFAULTS, loadConfig, redactUrl, requireCredentials } from '../../src/core/config.js';
 
 describe('value unit and time zone settings', () => {
   it.each([

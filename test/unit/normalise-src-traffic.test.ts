@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseSrcTraffic, type AskedRange } from '../../src/aliyun/normalise-src-traffic.js';
 import type { RawDataPoint, SrcTrafficResponse } from '../../src/aliyun/api-types.js';
-import { ResponseInvalidError } from '../../src/errors.js';
+import { ResponseInvalidError } from '../../src/core/errors.js';
 
 // The seed's example answer (seed/DescribeDomainRealTimeSrcTrafficData.md), copied so the test stands alone.
 const SEED_EXAMPLE_JSON = `{

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../helpers/refusal.js';
-import { loadConfig } from '../../src/config.js';
-import { parseOpsFlags } from '../../src/ops/ops-server.js';
+import { loadConfig } from '../../src/core/config.js';
+import { parseOpsFlags } from '../../src/commands/ops-flags.js';
 
 describe('parseOpsFlags', () => {
   it.each([

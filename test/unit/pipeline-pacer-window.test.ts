@@ -1,6 +1,6 @@
 /** maxGrantsInWindow: the figure every quota claim is judged by, over the pacer's own record. */
 import { describe, expect, it } from 'vitest';
-import { maxGrantsInWindow } from '../../src/pipeline/redis-pacer.js';
+import { maxGrantsInWindow } from '../../src/redis/redis-pacer.js';
 
 const MS = 1000;
 

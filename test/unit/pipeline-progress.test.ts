@@ -1,6 +1,7 @@
 /** The terminal progress line and the status tables: pure formatting. */
 import { describe, expect, it } from 'vitest';
-import { formatDuration, progressLine, createProgressReporter } from '../../src/ops/progress-bar.js';
+import { formatEta as formatDuration } from '../../src/core/time-format.js';
+import { progressLine, createProgressReporter } from '../../src/ops/progress-bar.js';
 import { describeRange, formatFailures, formatList } from '../../src/commands/status.js';
 import type { BackfillSummary } from '../../src/pipeline/backfill-store.js';
 import { PassThrough } from 'node:stream';

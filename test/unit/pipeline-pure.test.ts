@@ -1,8 +1,8 @@
 /** Pure helpers of the pipeline: job ids, compact rows, provisional chunks, failure codes, backoff, ids. */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIERS } from '../../src/aliyun/tiers.js';
-import { ApiError, LoadError, ResponseInvalidError } from '../../src/errors.js';
-import type { Chunk } from '../../src/model.js';
+import { ApiError, LoadError, ResponseInvalidError } from '../../src/core/errors.js';
+import type { Chunk } from '../../src/core/model.js';
 import { BACKFILL_ID_PATTERN, newBackfillId } from '../../src/pipeline/backfill-store.js';
 import { chunkHasProvisionalSlots, failureCode } from '../../src/pipeline/fetch-stage.js';
 import { compactRows, expandRows, fetchJobId, loadBackoffStrategy, loadJobId } from '../../src/pipeline/pipeline-jobs.js';

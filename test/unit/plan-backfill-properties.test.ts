@@ -3,7 +3,7 @@ import { seededRandom } from '../../src/sim/fault-injector.js';
 import { planBackfill, type BackfillPlan } from '../../src/plan/plan-backfill.js';
 import { chunkId } from '../../src/plan/chunk-id.js';
 import { DEFAULT_TIERS, tierByInterval, tierForSpan, type Tier } from '../../src/aliyun/tiers.js';
-import type { Chunk } from '../../src/model.js';
+import type { Chunk } from '../../src/core/model.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

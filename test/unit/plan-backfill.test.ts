@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MARGIN_MS, planBackfill, type BackfillPlan } from '../../src/plan/plan-backfill.js';
 import { DEFAULT_TIERS, type Tier } from '../../src/aliyun/tiers.js';
-import { CdnEtlError, InvalidArgumentError } from '../../src/errors.js';
+import { CdnEtlError, InvalidArgumentError } from '../../src/core/errors.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { planBackfill, replanAtCoarserTier, rowsInChunk } from '../../src/plan/plan-backfill.js';
 import { chunkId } from '../../src/plan/chunk-id.js';
 import { DEFAULT_TIERS, tierByInterval, tierForSpan } from '../../src/aliyun/tiers.js';
-import type { Chunk, TrafficRow } from '../../src/model.js';
+import type { Chunk, TrafficRow } from '../../src/core/model.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

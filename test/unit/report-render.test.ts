@@ -4,7 +4,8 @@ import { escapeHtml } from '../../src/report/html-escape.js';
 import { renderReportHtml } from '../../src/report/render-html.js';
 import { gapRanges, renderReportText } from '../../src/report/render-text.js';
 import { formatBandwidth, formatInterval, formatTraffic } from '../../src/report/report-format.js';
-import { reportSql, queryReportRows, type SqlReader } from '../../src/report/report-query.js';
+import { reportSql, queryReportRows } from '../../src/report/report-query.js';
+import type { SqlReader } from '../../src/store/questdb-pg.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2025, 5, 1);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, flushFailureKind } from '../../src/store/flush-retry.js';
+import { backoffDelayMs } from '../../src/core/backoff.js';
+import { flushFailureKind } from '../../src/store/flush-retry.js';
 
 describe('flushFailureKind', () => {
   const cases: { name: string; err: unknown; expected: 'transient' | 'permanent' }[] = [

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { findGaps, mergeGaps, type PresentSlot } from '../../src/sync/find-gaps.js';
-import { planRepair } from '../../src/sync/repair-plan.js';
-import { presentSlotsSql } from '../../src/sync/gaps-reader.js';
+import { findGaps, mergeGaps, type PresentSlot } from '../../src/gaps/find-gaps.js';
+import { planRepair } from '../../src/gaps/repair-plan.js';
+import { presentSlotsSql } from '../../src/gaps/gaps-reader.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

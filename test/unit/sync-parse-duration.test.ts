@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/sync/parse-duration.js';
+import { parseDuration } from '../../src/core/parse-duration.js';
+import { formatDuration } from '../../src/core/time-format.js';
 
 const DAY = 86_400_000;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Chunk, UnavailableRange } from '../../src/model.js';
+import type { Chunk, UnavailableRange } from '../../src/core/model.js';
 import { chunkId } from '../../src/plan/chunk-id.js';
 import { advanceWatermark, coarseRanges, defaultLookbackMs, initialWatermark, planSyncPass, type DomainPassRange, type DomainWatermark } from '../../src/sync/sync-plan.js';
 

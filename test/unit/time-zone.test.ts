@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dayStart, fiveMinutePointsInMonth, formatLocal, formatMonth, monthStart, nextMonthStart, parseTimeZone } from '../../src/time/zone.js';
+import { dayStart, fiveMinutePointsInMonth, formatLocal, formatMonth, monthStart, nextMonthStart, parseTimeZone } from '../../src/core/time-zone.js';
 import { refusal } from '../helpers/refusal.js';
 
-describe('time/zone: calendars in a zone (luxon)', () => {
+describe('core/time-zone: calendars in a zone (luxon)', () => {
   it.each([
     ['UTC', 'UTC'],
     ['utc', 'UTC'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareSlots, driftTable, isCheckable, planVerifyCalls, sampleSlots, type ArchivedSlot } from '../../src/verify/verify-plan.js';
+import { compareSlots, driftTable, isCheckable, planVerifyCalls, sampleSlots, type ArchivedSlot } from '../../src/plan/verify-plan.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

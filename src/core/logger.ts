@@ -3,7 +3,7 @@
  * Anything that looks like a secret is redacted by key, wherever it sits in a log object.
  */
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import type { LogLevel } from '../config.js';
+import type { LogLevel } from './config.js';
 
 export type { Logger } from 'pino';
 

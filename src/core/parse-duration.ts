@@ -5,7 +5,8 @@
  * such parts from the largest unit down (`1h30m`). Refused: no unit (`300`: seconds or minutes?), fractions,
  * negative values, spaces, unknown units (`5min`, `1w`).
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from './errors.js';
+import { formatDuration } from './time-format.js';
 
 const UNIT_MS: Readonly<Record<string, number>> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000 };
 const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
@@ -27,17 +28,4 @@ export function parseDuration(text: string, flag: string, minMs: number, maxMs: 
     throw new InvalidArgumentError(`must be from ${formatDuration(minMs)} to ${formatDuration(maxMs)}, got ${text}`, flag);
   }
   return ms;
-}
-
-/** The shortest spelling of a duration in whole seconds: `1h30m`, `5m`, `0s`. */
-export function formatDuration(ms: number): string {
-  let rest = Math.floor(ms / 1000);
-  if (rest === 0) return '0s';
-  let out = '';
-  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) out += `${n}${unit}`;
-    rest -= n * size;
-  }
-  return out;
 }

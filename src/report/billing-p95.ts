@@ -8,7 +8,7 @@
  * hold completely is a point of 0 bit/s, as a bill counts 5 minutes without traffic, so the number dropped is
  * always floor(points_in_month * 5 / 100) and a month with gaps gives a lower bound (points_held says so).
  */
-import type { SqlReader } from '../report/report-query.js';
+import type { SqlReader } from '../store/questdb-pg.js';
 
 export const BILLING_P95_SQL = `SELECT domain, to_str(month, 'yyyy-MM') AS month, month_start, points_in_month, points_held,
   points_in_month * 5 / 100 AS dropped,

@@ -2,10 +2,10 @@
  * Read-after-write for the rollups: materialized views refresh asynchronously after the base table's WAL
  * is applied. Resolves once every named view has caught up with the base table as it was at the call.
  */
-import { ServiceUnavailableError } from '../errors.js';
-import { execSql, rowsAsObjects } from '../store/questdb-http.js';
-import { quoteStringLiteral } from '../store/sql-quote.js';
-import { waitUntilVisible } from '../store/wal-visibility.js';
+import { ServiceUnavailableError } from '../../src/core/errors.js';
+import { execSql, rowsAsObjects } from '../../src/store/questdb-http.js';
+import { quoteStringLiteral } from '../../src/store/sql-quote.js';
+import { waitUntilVisible } from '../../src/store/wal-visibility.js';
 
 export const ROLLUP_VIEWS = ['cdn_src_traffic_5m', 'cdn_src_traffic_1h', 'cdn_src_traffic_1d'] as const;
 export const BASE_TABLE = 'cdn_src_traffic';

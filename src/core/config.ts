@@ -3,7 +3,7 @@
  * point; every other module receives what it needs as parameters.
  */
 import { InvalidArgumentError } from './errors.js';
-import { parseTimeZone } from './time/zone.js';
+import { parseTimeZone } from './time-zone.js';
 
 export type SignatureVersion = 'v3' | 'v2';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';

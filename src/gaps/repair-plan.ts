@@ -8,7 +8,7 @@
  * anyway) and re-writes the neighbouring slots with the same final values, which the table's DEDUP makes harmless.
  */
 import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
-import type { Chunk, UnavailableRange } from '../model.js';
+import type { Chunk, UnavailableRange } from '../core/model.js';
 import { planBackfill } from '../plan/plan-backfill.js';
 import { mergeGaps, type GapRange } from './find-gaps.js';
 

@@ -20,53 +20,8 @@
  * system's scheduler moves around on a busy machine.
  */
 import type { Redis } from 'ioredis';
-
-// KEYS[1]: next free slot, microseconds since the epoch (Redis clock).
-// ARGV[1]: spacing between calls, microseconds.
-// Returns the wait in microseconds until the reserved slot (0 = call now).
-const RESERVE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local nextFree = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slot = now
-if nextFree > now then slot = nextFree end
-redis.call('SET', KEYS[1], string.format('%.0f', slot + tonumber(ARGV[1])), 'PX', 3600000)
-return string.format('%.0f', slot - now)
-`;
-
-// KEYS[1]: log of send times (sorted set, score = microseconds); KEYS[2]: the grant record (stream).
-// ARGV[1]: window, microseconds; ARGV[2]: qps; ARGV[3]: a unique member; ARGV[4]: the caller's label;
-// ARGV[5]: how many grants the record keeps (about).
-// Returns {wait in microseconds, 0} to wait and try again, or {0, grant time in microseconds} when the send
-// is logged (go).
-const CONFIRM = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local window = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now - window))
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {string.format('%.0f', math.max(1, tonumber(oldest[2]) + window - now + 1)), '0'}
-end
-local at = string.format('%.0f', now)
-redis.call('ZADD', KEYS[1], at, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], 60000)
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 't', at, 'by', ARGV[4])
-redis.call('PEXPIRE', KEYS[2], 3600000)
-return {'0', at}
-`;
-
-// KEYS[1]: next free slot. ARGV[1]: pause, microseconds. Pushes the schedule to at least now + pause.
-const PAUSE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local nextFree = tonumber(redis.call('GET', KEYS[1]) or '0')
-local resume = now + tonumber(ARGV[1])
-if resume > nextFree then
-  redis.call('SET', KEYS[1], string.format('%.0f', resume), 'PX', 3600000)
-end
-return 1
-`;
+import { sleep } from '../core/sleep.js';
+import { runScript } from './redis-scripts.js';
 
 /**
  * 50 ms: on a busy 2-core machine the event loops of the workers and of the API's stand-in lag by 20-60 ms at
@@ -123,16 +78,16 @@ export function createRedisPacer(redis: Redis, key: string, options: PacerOption
     spacingMs,
     async acquire(signal) {
       signal?.throwIfAborted();
-      const waitUs = Number(await redis.eval(RESERVE, 1, key, spacingUs));
+      const waitUs = Number(await runScript(redis, 'pacer-reserve', [key], [spacingUs]));
       if (waitUs > 0) await sleep(waitUs / 1000, signal);
       for (;;) {
-        const [againUs, atUs] = (await redis.eval(CONFIRM, 2, logKey, grantsKey, windowUs, qps, `${member}-${++sequence}`, label, recordLength)) as [string, string];
+        const [againUs, atUs] = (await runScript(redis, 'pacer-confirm', [logKey, grantsKey], [windowUs, qps, `${member}-${++sequence}`, label, recordLength])) as [string, string];
         if (againUs === '0') return Number(atUs);
         await sleep(Number(againUs) / 1000, signal);
       }
     },
     async pause(ms) {
-      await redis.eval(PAUSE, 1, key, String(Math.ceil(ms * 1000)));
+      await runScript(redis, 'pacer-pause', [key], [String(Math.ceil(ms * 1000))]);
     },
   };
 }
@@ -169,25 +124,4 @@ export function maxGrantsInWindow(atUs: readonly number[], windowMs: number): nu
     max = Math.max(max, i - j + 1);
   }
   return max;
-}
-
-/** setTimeout as a promise that an AbortSignal cancels. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    // Node may fire a timer up to 1 ms early; round up so a slot is never anticipated.
-    const timer = setTimeout(done, Math.ceil(ms));
-    function done(): void {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort(): void {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

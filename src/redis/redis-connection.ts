@@ -3,8 +3,8 @@
  * database number in the URL (`redis://host:6379/3`) is honoured by queues and bookkeeping alike.
  */
 import { Redis } from 'ioredis';
-import { redactUrl } from '../config.js';
-import { ServiceUnavailableError } from '../errors.js';
+import { redactUrl } from '../core/config.js';
+import { ServiceUnavailableError } from '../core/errors.js';
 
 /**
  * - `worker`: BullMQ workers block and must survive Redis restarts: commands wait (maxRetriesPerRequest: null);

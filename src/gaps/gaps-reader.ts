@@ -2,8 +2,8 @@
  * Reads which slots QuestDB holds for one domain and turns them into missing ranges, window by window so a range
  * of years never holds more than one window of slots in memory. Every value is a bind parameter.
  */
-import { InvalidArgumentError } from '../errors.js';
-import type { SqlReader } from '../report/report-query.js';
+import type { SqlReader } from '../store/questdb-pg.js';
+import { assertSqlName } from '../store/sql-quote.js';
 import { findGaps, mergeGaps, type GapRange } from './find-gaps.js';
 
 export interface DomainGapsQuery {
@@ -27,7 +27,7 @@ export const DEFAULT_GAPS_WINDOW_MS = 7 * 24 * 3_600_000;
 
 /** The SQL of one window: $1 domain, $2 from, $3 to, [$4 interval_s]. Exported for tests. */
 export function presentSlotsSql(byInterval: boolean, table = 'cdn_src_traffic'): string {
-  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new InvalidArgumentError(`is not a plain table name: ${JSON.stringify(table)}`, 'table');
+  assertSqlName(table, 'table');
   return `SELECT ts, interval_s FROM ${table} WHERE domain = $1 AND ts >= $2 AND ts < $3${byInterval ? ' AND interval_s = $4' : ''} ORDER BY ts`;
 }
 

@@ -1,9 +1,9 @@
 /**
- * The one time module for calendars in a zone (luxon). Wire times stay strict UTC in aliyun/wire-time.ts;
+ * The one time module for calendars in a zone (luxon); core/time-format.ts spells UTC instants. Wire times stay strict UTC in aliyun/wire-time.ts;
  * this module is for what people read: days and months in a chosen IANA zone, and their bounds in UTC.
  */
 import { DateTime, IANAZone } from 'luxon';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from './errors.js';
 
 /**
  * The canonical name of an IANA zone (`UTC`, `Asia/Shanghai`, `Europe/Berlin`); a fixed offset such as

@@ -1,0 +1,124 @@
+/**
+ * The one place that builds cdn-etl's pieces from a validated Config: the API client (credentials go into it
+ * only), the QuestDB loader and reader, the pipeline's producer client and workers, and the sync service.
+ * Commands ask for what they need here; no other module turns a Config into connections, so the pieces cannot
+ * drift apart (the loader's buffers are always sized for the batcher's batches, for instance).
+ */
+import { CdnClient, type ApiCallEvent } from '../aliyun/cdn-client.js';
+import type { Config, Credentials } from '../core/config.js';
+import type { Logger } from '../core/logger.js';
+import { PipelineClient } from '../pipeline/pipeline-client.js';
+import { startPipelineWorkers, type PipelineWorkers } from '../pipeline/pipeline-workers.js';
+import { closeRedis, openRedis } from '../redis/redis-connection.js';
+import { QuestDbPg } from '../store/questdb-pg.js';
+import { TrafficLoader, type LoadBatchEvent } from '../store/traffic-loader.js';
+import { startSyncService, type RunningSync, type SyncServiceOptions } from '../sync/sync-service.js';
+
+export interface RuntimeOptions {
+  readonly fetchConcurrency?: number;
+  /** Pacer guard per second, ms (see redis-pacer.ts). */
+  readonly guardMs?: number;
+  readonly logger: Logger;
+  /** Told about every loader flush attempt (metrics); must not throw. */
+  readonly onLoadBatch?: (event: LoadBatchEvent) => void;
+}
+
+/** Workers plus the client and loader they own; close() stops all three in order. */
+export interface PipelineRuntime {
+  readonly workers: PipelineWorkers;
+  close(): Promise<void>;
+}
+
+/** Validates everything (InvalidArgumentError) before the first connection is opened. */
+export function createApiClient(config: Config, credentials: Credentials, hooks: { readonly onCall?: (event: ApiCallEvent) => void } = {}): CdnClient {
+  return new CdnClient({
+    endpoint: config.cdnEndpoint,
+    credentials,
+    signatureVersion: config.signatureVersion,
+    // One keep-alive connection per concurrent fetch, so a slow answer never delays the next paced call.
+    connections: 32,
+    ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
+  });
+}
+
+/** The producer side of the pipeline (record, enqueue, read the bookkeeping); throws ServiceUnavailableError('redis'). */
+export function openPipelineClient(config: Config): Promise<PipelineClient> {
+  return PipelineClient.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+}
+
+/** A reader over PG wire for queries that carry user values (reports, gaps). */
+export function openQuestDbReader(config: Config, options: { readonly max?: number } = {}): QuestDbPg {
+  return new QuestDbPg({ url: config.questdbPg, ...(options.max !== undefined ? { max: options.max } : {}) });
+}
+
+/** A fail-fast producer connection of its own (a gauge that must not wait behind the workers). */
+export function openRedisConnection(config: Config, name: string): ReturnType<typeof openRedis> {
+  return openRedis(config.redisUrl, { role: 'producer', name });
+}
+
+export { closeRedis };
+
+/** The loader the load stage writes through, its batch size the batcher's (both DEFAULT_BATCH_ROWS of traffic-loader.ts). */
+export function createLoader(config: Config, options: Pick<RuntimeOptions, 'logger' | 'onLoadBatch'>): Promise<TrafficLoader> {
+  return TrafficLoader.create({ questdbHttp: config.questdbHttp, logger: options.logger, onBatch: options.onLoadBatch });
+}
+
+export async function startPipelineRuntime(config: Config, api: CdnClient, options: RuntimeOptions): Promise<PipelineRuntime> {
+  const loader = await createLoader(config, options);
+  let workers: PipelineWorkers;
+  try {
+    workers = await startPipelineWorkers({
+      redisUrl: config.redisUrl,
+      prefix: config.redisPrefix,
+      qps: config.apiQps,
+      api,
+      sink: loader,
+      fetchConcurrency: options.fetchConcurrency,
+      guardMs: options.guardMs,
+      logger: options.logger,
+    });
+  } catch (err) {
+    await loader.close();
+    throw err;
+  }
+  return {
+    workers,
+    async close() {
+      await workers.close();
+      await loader.close();
+      await api.close();
+    },
+  };
+}
+
+export type SyncRuntimeOptions = Omit<SyncServiceOptions, 'redisUrl' | 'prefix' | 'qps' | 'api' | 'sink' | 'logger'> & Pick<RuntimeOptions, 'logger' | 'onLoadBatch'>;
+
+/** The sync service with its loader; close() stops the service, then the loader and the API client. */
+export interface SyncRuntime {
+  readonly service: RunningSync;
+  close(): Promise<void>;
+}
+
+export async function startSyncRuntime(config: Config, api: CdnClient, options: SyncRuntimeOptions): Promise<SyncRuntime> {
+  const { onLoadBatch, ...serviceOptions } = options;
+  const loader = await createLoader(config, { logger: options.logger, ...(onLoadBatch ? { onLoadBatch } : {}) });
+  let service: RunningSync;
+  try {
+    service = await startSyncService({ ...serviceOptions, redisUrl: config.redisUrl, prefix: config.redisPrefix, qps: config.apiQps, api, sink: loader });
+  } catch (err) {
+    await loader.close();
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    service,
+    close() {
+      closing ??= (async () => {
+        await service.close();
+        await loader.close();
+        await api.close();
+      })();
+      return closing;
+    },
+  };
+}
