@@ -5,7 +5,7 @@
  * drift apart (the loader's buffers are always sized for the batcher's batches, for instance).
  */
 import { CdnClient, type ApiCallEvent } from '../aliyun/cdn-client.js';
-import type { Config, Credentials } from '../core/config.js';
+import { INSECURE_ENDPOINT_VARIABLE, type Config, type Credentials } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import { PipelineClient } from '../pipeline/pipeline-client.js';
 import { startPipelineWorkers, type PipelineWorkers } from '../pipeline/pipeline-workers.js';
@@ -29,8 +29,17 @@ export interface PipelineRuntime {
   close(): Promise<void>;
 }
 
-/** Validates everything (InvalidArgumentError) before the first connection is opened. */
-export function createApiClient(config: Config, credentials: Credentials, hooks: { readonly onCall?: (event: ApiCallEvent) => void } = {}): CdnClient {
+/**
+ * Validates everything (InvalidArgumentError) before the first connection is opened. Warns, loudly, when the
+ * endpoint is plain http off this machine (config.insecureEndpoint).
+ */
+export function createApiClient(config: Config, credentials: Credentials, hooks: { readonly logger: Logger; readonly onCall?: (event: ApiCallEvent) => void }): CdnClient {
+  if (config.insecureEndpoint) {
+    hooks.logger.warn(
+      { endpoint: config.cdnEndpoint, optOut: INSECURE_ENDPOINT_VARIABLE },
+      `INSECURE: CDN_ENDPOINT is plain http off this machine (${INSECURE_ENDPOINT_VARIABLE} is set): signed calls and the STS token travel in clear, and anyone on the path can change the archived data`,
+    );
+  }
   return new CdnClient({
     endpoint: config.cdnEndpoint,
     credentials,

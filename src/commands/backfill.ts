@@ -72,15 +72,15 @@ export const backfillCommand = flagCommand({
     const detach = booleanFlag(args, 'detach');
     const refetch = booleanFlag(args, 'refetch');
     const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') });
+    const showBar = ctx.stderr.isTTY === true;
+    // On a terminal the bar tells the story; per-chunk lines would tear it apart.
+    const logger = createLogger({ level: showBar && config.logLevel === 'info' ? 'warn' : config.logLevel });
     let credentials: Credentials | undefined;
     let api: CdnClient | undefined;
     if (!detach) {
       credentials = requireCredentials(config);
-      api = createApiClient(config, credentials);
+      api = createApiClient(config, credentials, { logger });
     }
-    const showBar = ctx.stderr.isTTY === true;
-    // On a terminal the bar tells the story; per-chunk lines would tear it apart.
-    const logger = createLogger({ level: showBar && config.logLevel === 'info' ? 'warn' : config.logLevel });
 
     const client = await openPipelineClient(config);
     try {

@@ -72,8 +72,8 @@ export const gapsCommand = flagCommand({
     const repair = booleanFlag(args, 'repair');
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
     const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), questdbPg: stringFlag(args, 'questdb-pg'), logLevel: stringFlag(args, 'log-level') });
-    const api = repair ? createApiClient(config, requireCredentials(config)) : undefined;
     const logger = createLogger({ level: config.logLevel });
+    const api = repair ? createApiClient(config, requireCredentials(config), { logger }) : undefined;
 
     const pg = openQuestDbReader(config);
     try {

@@ -95,7 +95,7 @@ export const syncCommand = flagCommand({
     if (since !== undefined && since > Date.now()) throw new InvalidArgumentError(`${sinceFlag} is in the future`, '--since');
     const logger = createLogger({ level: config.logLevel });
     const metrics = new CdnEtlMetrics({ onSourceError: (source, err) => logger.debug({ source, err: (err as Error).message }, 'metrics source failed') });
-    const api = createApiClient(config, requireCredentials(config), { onCall: (e) => metrics.recordApiCall(e) });
+    const api = createApiClient(config, requireCredentials(config), { logger, onCall: (e) => metrics.recordApiCall(e) });
 
     let runtime: SyncRuntime | undefined;
     let opsServer: RunningOpsServer | undefined;

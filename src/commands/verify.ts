@@ -11,6 +11,7 @@ import { toWireTime } from '../aliyun/wire-time.js';
 import { closeRedis, createApiClient, openQuestDbReader, openRedisConnection } from '../app/app-runtime.js';
 import { loadConfig, requireCredentials } from '../core/config.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
 import { sleep } from '../core/sleep.js';
 import { FETCH_QUEUE, pipelineKeys } from '../pipeline/pipeline-keys.js';
 import { createRedisPacer } from '../redis/redis-pacer.js';
@@ -89,7 +90,7 @@ export const verifyCommand = flagCommand({
 
     const redis = await openRedisConnection(config, 'cdn-etl-verify');
     const queue = new Queue(FETCH_QUEUE, { connection: redis, prefix: config.redisPrefix });
-    const api = createApiClient(config, credentials);
+    const api = createApiClient(config, credentials, { logger: createLogger({ level: config.logLevel }) });
     const pacer = createRedisPacer(redis, pipelineKeys(config.redisPrefix).pacer, { qps: config.apiQps });
     const table: DriftRow[] = [];
     const mismatches: { domain: string; check: SlotCheck }[] = [];

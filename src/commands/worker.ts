@@ -36,7 +36,7 @@ export const workerCommand = flagCommand({
     const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') });
     const logger = createLogger({ level: config.logLevel });
     const metrics = new CdnEtlMetrics({ onSourceError: (source, err) => logger.debug({ source, err: (err as Error).message }, 'metrics source failed') });
-    const api = createApiClient(config, requireCredentials(config), { onCall: (e) => metrics.recordApiCall(e) });
+    const api = createApiClient(config, requireCredentials(config), { logger, onCall: (e) => metrics.recordApiCall(e) });
     // Before the workers: a port given and taken is refused (exit 2) before any job is taken.
     const server = await startOpsServerFromFlags(ops, { config, metrics, logger });
     try {

@@ -3,7 +3,10 @@
  * point; every other module receives what it needs as parameters.
  */
 import { InvalidArgumentError } from './errors.js';
+import { redactUrl } from './redact-url.js';
 import { parseTimeZone } from './time-zone.js';
+
+export { redactUrl } from './redact-url.js';
 
 export type SignatureVersion = 'v3' | 'v2';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -20,8 +23,13 @@ export interface Credentials {
 export interface Config {
   /** Undefined when the environment names none; commands that call the API require them. */
   readonly credentials: Credentials | undefined;
-  /** Base URL of the CDN API, no trailing slash. */
+  /** Base URL of the CDN API, no trailing slash: https:// unless loopback or insecureEndpoint. */
   readonly cdnEndpoint: string;
+  /**
+   * INSECURE_ENDPOINT_VARIABLE was set and the endpoint is a plain-http one off this machine: signed calls and the
+   * STS token travel in clear. The commands log a warning at start.
+   */
+  readonly insecureEndpoint: boolean;
   readonly signatureVersion: SignatureVersion;
   /** Calls per second the account may make to this operation, shared by every worker. */
   readonly apiQps: number;
@@ -72,13 +80,18 @@ export const DEFAULTS = Object.freeze({
   timeZone: 'UTC',
 });
 
+/** The loudly named opt-out of the https rule for CDN_ENDPOINT (odd setups: a TLS-terminating proxy on a private network). */
+export const INSECURE_ENDPOINT_VARIABLE = 'CDN_ETL_INSECURE_PLAIN_HTTP_ENDPOINT';
+
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Builds the Config from `env` (usually process.env) and command-line overrides; throws InvalidArgumentError. */
 export function loadConfig(env: Env, overrides: ConfigOverrides = {}): Config {
+  const endpoint = parseEndpoint(overrides.cdnEndpoint ?? env.CDN_ENDPOINT ?? DEFAULTS.cdnEndpoint, source(overrides.cdnEndpoint, '--endpoint', 'CDN_ENDPOINT'), env[INSECURE_ENDPOINT_VARIABLE]);
   return {
     credentials: parseCredentials(env),
-    cdnEndpoint: parseHttpUrl(overrides.cdnEndpoint ?? env.CDN_ENDPOINT ?? DEFAULTS.cdnEndpoint, source(overrides.cdnEndpoint, '--endpoint', 'CDN_ENDPOINT'), true),
+    cdnEndpoint: endpoint.origin,
+    insecureEndpoint: endpoint.insecure,
     signatureVersion: parseSignatureVersion(env.CDN_SIGNATURE_VERSION),
     apiQps: parseQps(overrides.apiQps ?? env.CDN_API_QPS, source(overrides.apiQps, '--qps', 'CDN_API_QPS')),
     redisUrl: parseRedisUrl(overrides.redisUrl ?? env.REDIS_URL ?? DEFAULTS.redisUrl, source(overrides.redisUrl, '--redis-url', 'REDIS_URL')),
@@ -140,26 +153,51 @@ function emptyToUndefined(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
+const UNPARSABLE_MESSAGE = 'is not a valid URL (its text is not shown: it may hold a password; percent-encode special characters in the password)';
+
 function parseUrl(raw: string, name: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new InvalidArgumentError(`is not a valid URL: ${JSON.stringify(raw)}`, name);
+    // Never echoed: a password with an unencoded `#` or `@` is the usual reason a URL does not parse.
+    throw new InvalidArgumentError(UNPARSABLE_MESSAGE, name);
   }
+  // `redis://u:123#x@h` parses (host u, port 123): a password with an unencoded `#`, refused the same way.
+  if (url.hash.includes('@')) throw new InvalidArgumentError(UNPARSABLE_MESSAGE, name);
   return url;
 }
 
 function parseHttpUrl(raw: string, name: string, httpsExpected: boolean): string {
   const url = parseUrl(raw, name);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidArgumentError(`must be an http:// or https:// URL${httpsExpected ? ' (https for Alibaba Cloud, http for a local simulator)' : ''}, got ${JSON.stringify(raw)}`, name);
+    throw new InvalidArgumentError(`must be an http:// or https:// URL${httpsExpected ? ' (https for Alibaba Cloud, http for a local simulator)' : ''}, got ${redactUrl(raw)}`, name);
   }
   if (url.username || url.password) throw new InvalidArgumentError('must not carry credentials in the URL', name);
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
-    throw new InvalidArgumentError(`must be a bare origin such as http://127.0.0.1:9000, got ${JSON.stringify(raw)}`, name);
+    throw new InvalidArgumentError(`must be a bare origin such as http://127.0.0.1:9000, got ${redactUrl(raw)}`, name);
   }
   return url.origin;
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost: the only hosts a plain-http URL may name without an opt-out. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function parseEndpoint(raw: string, name: string, optOut: string | undefined): { origin: string; insecure: boolean } {
+  const origin = parseHttpUrl(raw, name, true);
+  const url = new URL(origin);
+  if (url.protocol === 'https:' || isLoopbackHost(url.hostname)) return { origin, insecure: false };
+  const allowed = optOut !== undefined && ['1', 'true', 'yes'].includes(optOut.trim().toLowerCase());
+  if (!allowed) {
+    throw new InvalidArgumentError(
+      `must be https:// (signed calls and the STS token must not travel in clear); plain http:// is allowed only for a loopback host such as 127.0.0.1, or with ${INSECURE_ENDPOINT_VARIABLE}=1`,
+      name,
+    );
+  }
+  return { origin, insecure: true };
 }
 
 function parseRedisUrl(raw: string, name: string): string {
@@ -222,15 +260,4 @@ function parsePrefix(raw: string): string {
     throw new InvalidArgumentError('must be 1 to 64 letters, digits, dots, dashes or underscores', 'CDN_ETL_REDIS_PREFIX');
   }
   return raw;
-}
-
-/** A URL fit for a message or a log line: any password replaced. */
-export function redactUrl(raw: string): string {
-  try {
-    const url = new URL(raw);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return '<unparsable URL>';
-  }
 }

@@ -1,8 +1,10 @@
 /**
  * Liveness of the services a worker needs: Redis answers PING and QuestDB answers its HTTP `/ping`, each within
  * a short timeout. Used by /healthz (200 only when both answer, 503 with the reason otherwise) and by the
- * `cdn_etl_dependency_up` gauge. Reasons name the service and the (password-redacted) address, never a secret.
+ * `cdn_etl_dependency_up` gauge. Reasons name the service and its host:port, never its URL.
  */
+
+import { hostPortOf } from '../core/redact-url.js';
 
 /** The slice of an ioredis client the check uses; give it a fail-fast connection (no offline queue). */
 export interface PingableRedis {
@@ -11,7 +13,7 @@ export interface PingableRedis {
 
 export interface HealthCheckOptions {
   readonly redis: PingableRedis;
-  /** For messages only; redact it first (config.redactUrl). */
+  /** For messages only, served without authentication: host:port alone (redact-url.ts hostPortOf), never the URL. */
   readonly redisLabel: string;
   /** QuestDB's HTTP origin, e.g. `http://127.0.0.1:9000`. */
   readonly questdbHttp: string;
@@ -37,7 +39,7 @@ export const DEFAULT_HEALTH_TIMEOUT_MS = 1_000;
  * Builds the check; each call probes both services in parallel and never throws.
  *
  * @example
- * const check = createHealthCheck({ redis, redisLabel: redactUrl(config.redisUrl), questdbHttp: config.questdbHttp });
+ * const check = createHealthCheck({ redis, redisLabel: hostPortOf(config.redisUrl, 6379), questdbHttp: config.questdbHttp });
  * const report = await check(); // { ok: true, services: { redis: { ok: true, latencyMs: 0.4 }, ... } }
  */
 export function createHealthCheck(options: HealthCheckOptions): () => Promise<HealthReport> {
@@ -53,7 +55,7 @@ export function createHealthCheck(options: HealthCheckOptions): () => Promise<He
       const res = await fetch(pingUrl, { signal });
       await res.arrayBuffer();
       if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
-    }, `QuestDB at ${options.questdbHttp}`);
+    }, `QuestDB at ${hostPortOf(options.questdbHttp, 9000)}`);
   return async () => {
     const [r, q] = await Promise.all([redis(), questdb()]);
     return { ok: r.ok && q.ok, services: { redis: r, questdb: q } };

@@ -16,7 +16,8 @@ import { ExpressAdapter } from '@bull-board/express';
 import { Queue } from 'bullmq';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Redis } from 'ioredis';
-import { redactUrl, type Config } from '../core/config.js';
+import { isLoopbackHost, type Config } from '../core/config.js';
+import { hostPortOf } from '../core/redact-url.js';
 import { InvalidArgumentError, ServiceUnavailableError } from '../core/errors.js';
 import { CHUNK_STATES } from '../core/chunk-outcome.js';
 import { BackfillStore } from '../pipeline/backfill-store.js';
@@ -102,7 +103,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Running
   });
   const store = new BackfillStore(redis, redisPrefix);
   const healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
-  const health = createHealthCheck({ redis: { ping: () => pingWhenReady(redis, healthTimeoutMs * 0.9) }, redisLabel: redactUrl(redisUrl), questdbHttp, timeoutMs: healthTimeoutMs });
+  const health = createHealthCheck({ redis: { ping: () => pingWhenReady(redis, healthTimeoutMs * 0.9) }, redisLabel: hostPortOf(redisUrl, 6379), questdbHttp, timeoutMs: healthTimeoutMs });
 
   const detachSources = metrics.useSources({
     queueCounts: async () => {
@@ -153,7 +154,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Running
 
   const url = `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
   logger.info({ url, queues: queues.map((q) => q.name), queueActions, dashboardAuth: auth !== undefined }, 'ops server listening');
-  if (!isLoopback(host) && !auth) {
+  if (!isLoopbackHost(host) && !auth) {
     logger.warn({ host }, `the queue dashboard is reachable from the network without authentication: set CDN_ETL_DASHBOARD_USER and CDN_ETL_DASHBOARD_PASSWORD`);
   }
 
@@ -219,10 +220,6 @@ async function pingWhenReady(redis: Redis, waitMs: number): Promise<string> {
     });
   }
   return redis.ping();
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function refuseWrites(req: Request, res: Response, next: NextFunction): void {

@@ -10,7 +10,7 @@ import { startOpsServer, type RunningOpsServer } from '../../src/ops/ops-server.
 import { sleep } from '../../src/core/sleep.js';
 import { capturingLogger, Forwarder, freePort, sample, scrape } from '../helpers/ops-fixture.js';
 import { uniquePrefix } from '../helpers/pipeline-fixture.js';
-import { QUESTDB_HTTP_PORT, REDIS_PORT } from '../helpers/test-services.js';
+import { QUESTDB_HTTP, QUESTDB_HTTP_PORT, REDIS_PORT } from '../helpers/test-services.js';
 
 interface HealthBody {
   status: string;
@@ -61,7 +61,7 @@ describe('/healthz', () => {
     expect(down.body.status).toBe('unavailable');
     expect(down.body.services.redis.ok).toBe(true);
     expect(down.body.services.questdb.ok).toBe(false);
-    expect(down.body.reason).toMatch(new RegExp(`^questdb: QuestDB at http://127\\.0\\.0\\.1:${questdb.port} does not answer: connect ECONNREFUSED 127\\.0\\.0\\.1:${questdb.port}$`));
+    expect(down.body.reason).toMatch(new RegExp(`^questdb: QuestDB at 127\\.0\\.0\\.1:${questdb.port} does not answer: connect ECONNREFUSED 127\\.0\\.0\\.1:${questdb.port}$`));
     expect(down.body.reason).toBe(`questdb: ${down.body.services.questdb.reason}`);
     expect(sample(await scrape(server.url), 'cdn_etl_dependency_up{service="questdb"}')).toBe(0);
     expect(lines.some((l) => l.includes('"msg":"health check failed"') && l.includes('"level":40'))).toBe(true);
@@ -76,7 +76,7 @@ describe('/healthz', () => {
     const redis = new Forwarder(await freePort(), REDIS_PORT);
     await redis.start();
     cleanups.push(() => redis.stop());
-    const config = loadConfig({ REDIS_URL: `redis://127.0.0.1:${redis.port}`, CDN_ETL_REDIS_PREFIX: uniquePrefix() });
+    const config = loadConfig({ REDIS_URL: `redis://127.0.0.1:${redis.port}`, QUESTDB_HTTP, CDN_ETL_REDIS_PREFIX: uniquePrefix() });
     const server = await startOpsServer({ config, port: 0, healthTimeoutMs: 1_000 });
     cleanups.push(() => server.close());
 
@@ -86,7 +86,7 @@ describe('/healthz', () => {
     expect(down.status).toBe(503);
     expect(down.body.services.redis.ok).toBe(false);
     expect(down.body.services.questdb.ok).toBe(true);
-    expect(down.body.reason).toMatch(new RegExp(`^redis: Redis at redis://127\\.0\\.0\\.1:${redis.port} does not answer: `));
+    expect(down.body.reason).toMatch(new RegExp(`^redis: Redis at 127\\.0\\.0\\.1:${redis.port} does not answer: `));
 
     await redis.start();
     const back = await until(() => healthz(server), (h) => h.status === 200, 60_000);
@@ -111,7 +111,7 @@ describe('/healthz', () => {
     cleanups.push(() => server.close());
     const h = await healthz(server);
     expect(h.status).toBe(503);
-    expect(h.body.services.questdb.reason).toBe(`QuestDB at http://127.0.0.1:${port} does not answer: no answer within 300 ms`);
+    expect(h.body.services.questdb.reason).toBe(`QuestDB at 127.0.0.1:${port} does not answer: no answer within 300 ms`);
   });
 
   it('refuses a port given and taken, naming --http-port; runs without server when only the default port is taken', async () => {

@@ -8,7 +8,10 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/core/config.js';
+import { startOpsServer } from '../../src/ops/ops-server.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/simulator.js';
+import { capturingLogger } from '../helpers/ops-fixture.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { quoteStringLiteral } from '../../src/store/sql-quote.js';
 import {
@@ -17,6 +20,7 @@ import {
   cleanPrefix,
   DAY,
   expectedRows,
+  freePort,
   hoursRange,
   killHard,
   pollSummary,
@@ -208,4 +212,46 @@ describe('secrets never leave the process (issue 8, item 7)', () => {
       expect(hits).toEqual([]);
     }
   }, 200_000);
+
+  it('a Redis or QuestDB password in a URL query string appears in no CLI error, /healthz answer or log line (issue 15, finding 1)', async () => {
+    // Unreachable services: the paths that print the URL are the failing ones.
+    const redisPw = `RedisQs-${t}-Kk1`;
+    const pgPw = `PgQs-${t}-Ll2`;
+    const [redisPort, pgPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+    const env = {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: secret,
+      CDN_ENDPOINT: sim.url,
+      CDN_ETL_REDIS_PREFIX: prefix,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}/2?password=${redisPw}`,
+      QUESTDB_HTTP: `http://127.0.0.1:${httpPort}`,
+      QUESTDB_PG: `postgres://admin@127.0.0.1:${pgPort}/qdb?password=${pgPw}`,
+      LOG_LEVEL: 'trace',
+    };
+    const range = ['--domains', known1, '--from', '2026-11-01T00:00:00Z', '--to', '2026-11-01T01:00:00Z'];
+    const outputs: string[] = [];
+    for (const argv of [['status'], ['report', ...range, '--out', '/tmp/cdn-etl-never-written.html'], ['gaps', ...range]]) {
+      const r = await runCliProcess(argv, env);
+      expect(r.code, `${argv[0]}: ${r.stderr}`).toBe(3);
+      outputs.push(r.stdout, r.stderr);
+    }
+    expect(outputs.join('\n')).toContain(`Redis does not answer at redis://127.0.0.1:${redisPort}/2?password=***`);
+    expect(outputs.join('\n')).toContain(`QuestDB does not answer on PG wire at postgres://admin@127.0.0.1:${pgPort}/qdb?password=***`);
+
+    const { logger, lines } = capturingLogger();
+    const ops = await startOpsServer({ config: loadConfig(env), port: 0, logger, healthTimeoutMs: 500 });
+    try {
+      const res = await fetch(`${ops.url}/healthz`);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { reason: string };
+      expect(body.reason.startsWith(`redis: Redis at 127.0.0.1:${redisPort} does not answer: `)).toBe(true);
+      outputs.push(JSON.stringify(body), await (await fetch(`${ops.url}/metrics`)).text());
+    } finally {
+      await ops.close();
+    }
+    outputs.push(...lines);
+    expect(lines.some((l) => l.includes('health check failed'))).toBe(true);
+    const all = outputs.join('\n');
+    for (const needle of [redisPw, pgPw, secret]) expect(all.includes(needle), 'a password from a URL query string was printed').toBe(false);
+  }, 120_000);
 });

@@ -24,6 +24,7 @@ describe('loadConfig defaults', () => {
     expect(config).toEqual({
       credentials: undefined,
       cdnEndpoint: 'https://cdn.aliyuncs.com',
+      insecureEndpoint: false,
       signatureVersion: 'v3',
       apiQps: 10,
       redisUrl: 'redis://127.0.0.1:6379',
@@ -62,9 +63,9 @@ describe('loadConfig defaults', () => {
   });
 
   it('lets flags override the environment', () => {
-    const config = loadConfig({ CDN_API_QPS: '5', CDN_ENDPOINT: 'http://a:1' }, { apiQps: '7', cdnEndpoint: 'http://b:2' });
+    const config = loadConfig({ CDN_API_QPS: '5', CDN_ENDPOINT: 'https://a:1' }, { apiQps: '7', cdnEndpoint: 'https://b:2' });
     expect(config.apiQps).toBe(7);
-    expect(config.cdnEndpoint).toBe('http://b:2');
+    expect(config.cdnEndpoint).toBe('https://b:2');
   });
 });
 
