@@ -21,6 +21,7 @@ import { resolveClientOptions, type ApiCallEvent, type CdnClientOptions, type Re
 import { BodyReadError, PoolTransport, type RawResponse } from './pool-transport.js';
 import { signRequest } from './request-signer.js';
 import { redactServerMessage, scrubCause, secretsOf } from './secret-redaction.js';
+import { stripControlsOf } from '../core/strip-controls.js';
 
 export { CLIENT_DEFAULTS, type ApiCallEvent, type CdnClientOptions } from './client-options.js';
 export { USER_DOMAINS_PAGE_SIZE } from './actions/user-domains-action.js';
@@ -112,7 +113,7 @@ export class CdnClient implements CdnApi {
   }
 
   #interpret<T>(ctx: AttemptContext, started: number, raw: RawResponse, read: (json: Json, requestId: string) => T): T {
-    const headerRequestId = firstHeader(raw.headers['x-acs-request-id']);
+    const headerRequestId = stripControlsOf(firstHeader(raw.headers['x-acs-request-id']));
     const contentType = firstHeader(raw.headers['content-type']) ?? '';
     let json: Json | undefined;
     try {

@@ -206,6 +206,17 @@ describe('CdnClient transport', () => {
     expect(err2.kind).toBe('permanent');
   });
 
+  it('control characters from the API never reach an error or a domain name (issue 15, finding 7)', async () => {
+    const s = await serve((_req, res) => json(res, 403, { RequestId: 'R\u001b[2J3', Code: 'Forbidden\u009b31m', Message: 'denied\u001b[31m red\ncdn-etl: forged line\r\u202eevil' }));
+    const err = await apiErrorOf(client(s.url).describeUserDomains());
+    expect(err.message).toBe('Forbidden31m: DescribeUserDomains: denied[31m red cdn-etl: forged line evil (HTTP 403, RequestId R[2J3)');
+    expect([err.apiCode, err.requestId]).toEqual(['Forbidden31m', 'R[2J3']);
+    const s2 = await serve((_req, res) =>
+      json(res, 200, { RequestId: 'P1', TotalCount: 1, Domains: { PageData: [{ DomainName: 'a\u001b]0;pwned\u0007.example\nb', DomainStatus: 'on\u0000line', CdnType: 'web\u007f', Cname: 'c\u2028d' }] } }),
+    );
+    expect(await client(s2.url).describeUserDomains()).toEqual([{ domainName: 'a]0;pwned.example b', domainStatus: 'online', cdnType: 'web', cname: 'c d' }]);
+  });
+
   it('connection refused -> Transport.Refused transient', async () => {
     const s = await serve((_req, res) => json(res, 200, okBody));
     const url = s.url;

@@ -6,6 +6,7 @@
  * every action.
  */
 import { InvalidArgumentError } from '../../core/errors.js';
+import { stripControls } from '../../core/strip-controls.js';
 import { toWireTime } from '../wire-time.js';
 
 export type Json = Record<string, unknown>;
@@ -35,7 +36,8 @@ export function stringField(json: Json | undefined, ...names: string[]): string 
   if (!json) return undefined;
   for (const n of names) {
     const v = json[n];
-    if (typeof v === 'string' && v !== '') return v;
+    // Codes, messages and request ids end up in errors, logs and labels: no control character gets through.
+    if (typeof v === 'string' && v !== '') return stripControls(v);
   }
   return undefined;
 }

@@ -4,6 +4,7 @@
  * and the whole listing is retried by whoever retries. A domain that shows up on two pages (the list changed while
  * paging) is kept once.
  */
+import { stripControls } from '../../core/strip-controls.js';
 import { ApiError } from '../../core/errors.js';
 import { ACTION_USER_DOMAINS, CDN_API_VERSION, type UserDomain } from '../api-types.js';
 import { isObject, ShapeError, type ApiAction } from './api-action.js';
@@ -56,10 +57,11 @@ function toUserDomain(item: unknown): UserDomain | undefined {
   if (!isObject(item)) return undefined;
   const { DomainName, DomainStatus, CdnType, Cname } = item;
   if (typeof DomainName !== 'string' || DomainName === '' || typeof DomainStatus !== 'string') return undefined;
+  // Names are printed and logged: no control character from the API reaches a terminal.
   return {
-    domainName: DomainName,
-    domainStatus: DomainStatus,
-    cdnType: typeof CdnType === 'string' ? CdnType : undefined,
-    cname: typeof Cname === 'string' ? Cname : undefined,
+    domainName: stripControls(DomainName),
+    domainStatus: stripControls(DomainStatus),
+    cdnType: typeof CdnType === 'string' ? stripControls(CdnType) : undefined,
+    cname: typeof Cname === 'string' ? stripControls(Cname) : undefined,
   };
 }
