@@ -3,10 +3,11 @@
  * range, and the same summary as text on stdout. Reads QuestDB only; needs no API credentials.
  * Exit 0 written, 2 bad input (nothing read or written), 3 QuestDB unavailable.
  */
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../core/config.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/write-file-atomic.js';
 import { alignRange, buildReportModel, chooseBucket } from '../report/coverage-map.js';
 import { renderReportHtml } from '../report/render-html.js';
 import { renderReportText } from '../report/render-text.js';
@@ -54,6 +55,9 @@ export const reportCommand = flagCommand({
     if (requested.to - requested.from > MAX_RANGE_MS) throw new InvalidArgumentError('the range may span at most 3660 days', '--to');
     const out = resolve(requiredFlag(args, 'out'));
     if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new InvalidArgumentError(`the folder of ${out} does not exist`, '--out');
+    const existing = lstatOrUndefined(out);
+    if (existing?.isSymbolicLink()) throw new InvalidArgumentError(`${out} is a symbolic link: give the real file (a link at --out is never followed)`, '--out');
+    if (existing && !existing.isFile()) throw new InvalidArgumentError(`${out} exists and is not a regular file`, '--out');
     const config = loadConfig(ctx.env, { questdbPg: stringFlag(args, 'questdb-pg'), timeZone: stringFlag(args, 'tz') });
 
     const bucket = chooseBucket(requested.from, requested.to);
@@ -72,7 +76,8 @@ export const reportCommand = flagCommand({
     }
     const model = applyViewCoverage(buildReportModel({ domains, from: requested.from, to: requested.to, bucket, rows, now: Date.now(), zone: config.timeZone }), figures);
     try {
-      writeFileSync(out, renderReportHtml(model, figures));
+      // A temporary file in the same folder, renamed over --out: never half-written, never through a link.
+      writeFileAtomic(out, renderReportHtml(model, figures));
     } catch (err) {
       throw new InvalidArgumentError(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, '--out');
     }
@@ -81,3 +86,11 @@ export const reportCommand = flagCommand({
     return EXIT_OK;
   },
 });
+
+function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
