@@ -139,7 +139,8 @@ async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, err: 
     await store.recordOutcome(backfillId, chunk.id, 'failed', code, message, now);
     logOutcome(logger, chunk, { outcome: 'failed', rows: 0, calls: job.attemptsStarted, durationMs: Date.now() - started, code, message });
     // UnrecoverableError also ends a job whose content-error budget is smaller than its BullMQ attempts.
-    throw new UnrecoverableError(message);
+    // What BullMQ keeps as failedReason (Redis, the dashboard): the code and the message.
+    throw new UnrecoverableError(message.startsWith(code) ? message : `${code}: ${message}`);
   }
   await store.increment(backfillId, 'retries');
   await store.transition(backfillId, chunk.id, 'pending', { now });

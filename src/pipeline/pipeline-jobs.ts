@@ -68,6 +68,8 @@ export function fetchJobOptions(jobId: string): JobsOptions {
     removeOnComplete: true,
     // Failed jobs stay a week for inspection; the bookkeeping keeps the outcome for good.
     removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    // A failed job keeps its error's code and message (failedReason), never a stack trace with install paths.
+    stackTraceLimit: 0,
   };
 }
 
@@ -82,6 +84,8 @@ export function loadJobOptions(jobId: string): JobsOptions {
     backoff: { type: LOAD_BACKOFF_TYPE },
     removeOnComplete: true,
     removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    // A failed job keeps its error's code and message (failedReason), never a stack trace with install paths.
+    stackTraceLimit: 0,
   };
 }
 

@@ -136,7 +136,7 @@ export async function startSyncService(options: SyncServiceOptions): Promise<Run
       await schedulerQueue.upsertJobScheduler(
         SYNC_SCHEDULER_ID,
         { every: options.everyMs },
-        { name: SYNC_JOB_NAME, data, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } } },
+        { name: SYNC_JOB_NAME, data, opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 }, stackTraceLimit: 0 } },
       );
       workerRedis = await openRedis(options.redisUrl, { role: 'worker', name: 'cdn-etl-sync' });
       passWorker = new Worker<SyncJobData>(SYNC_QUEUE, async (job: Job<SyncJobData>) => summarise(await pass(job.data)), {
