@@ -27,7 +27,8 @@ export const OPS_FLAGS_HELP: readonly string[] = [
   `  --http-port N       serve /metrics, /healthz and /queues on port N (default ${DEFAULT_HTTP_PORT}; 0 = no HTTP server)`,
   `  --http-host H       address to bind (default ${DEFAULT_HTTP_HOST}; 0.0.0.0 for all interfaces)`,
   '  --queues-actions    allow the dashboard\'s actions (retry, clean, pause, ...); read-only by default',
-  '                      (basic auth for /queues: env CDN_ETL_DASHBOARD_USER and CDN_ETL_DASHBOARD_PASSWORD)',
+  '                      (basic auth for /queues, env CDN_ETL_DASHBOARD_USER and CDN_ETL_DASHBOARD_PASSWORD, is',
+  '                      required with --queues-actions or a --http-host other than loopback)',
 ];
 
 /** Validates the flags (InvalidArgumentError naming the flag). Pure. */

@@ -2,6 +2,7 @@
  * The one place that reads the environment. Builds a validated, typed Config once at the entry
  * point; every other module receives what it needs as parameters.
  */
+import { isIP } from 'node:net';
 import { InvalidArgumentError } from './errors.js';
 import { redactUrl } from './redact-url.js';
 import { parseTimeZone } from './time-zone.js';
@@ -39,8 +40,15 @@ export interface Config {
   readonly questdbHttp: string;
   readonly questdbPg: string;
   readonly logLevel: LogLevel;
-  /** Basic auth for the queue dashboard (/queues); undefined leaves it open (it is bound to 127.0.0.1 by default). */
+  /**
+   * Basic auth for the queue dashboard (/queues). Undefined leaves it open, which the ops server allows only bound
+   * to loopback and read-only.
+   */
   readonly dashboardAuth: DashboardAuth | undefined;
+  /** CDN_ETL_METRICS_USER/PASSWORD (basic) or CDN_ETL_METRICS_TOKEN (bearer) for /metrics; undefined: open. */
+  readonly metricsAuth: MetricsAuth | undefined;
+  /** CDN_ETL_HTTP_HOSTS: host names the ops server answers to besides its bound address (DNS rebinding guard). */
+  readonly httpHosts: readonly string[];
   /** CDN_VALUE_UNIT: what one unit of the API's Value is; `migrate` records it in QuestDB. */
   readonly valueUnit: ValueUnit;
   /** CDN_ETL_TZ / --tz: the IANA zone in which days and months are shown (default UTC). */
@@ -52,6 +60,8 @@ export interface DashboardAuth {
   /** Never logged, never echoed in an error. */
   readonly password: string;
 }
+
+export type MetricsAuth = ({ readonly kind: 'basic' } & DashboardAuth) | { readonly kind: 'bearer'; /** Never logged. */ readonly token: string };
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -99,7 +109,9 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}): Config {
     questdbHttp: parseHttpUrl(overrides.questdbHttp ?? env.QUESTDB_HTTP ?? DEFAULTS.questdbHttp, source(overrides.questdbHttp, '--questdb-http', 'QUESTDB_HTTP'), false),
     questdbPg: parsePgUrl(overrides.questdbPg ?? env.QUESTDB_PG ?? DEFAULTS.questdbPg, source(overrides.questdbPg, '--questdb-pg', 'QUESTDB_PG')),
     logLevel: parseLogLevel(overrides.logLevel ?? env.LOG_LEVEL, source(overrides.logLevel, '--log-level', 'LOG_LEVEL')),
-    dashboardAuth: parseDashboardAuth(env),
+    dashboardAuth: parseBasicAuth(env, 'CDN_ETL_DASHBOARD_USER', 'CDN_ETL_DASHBOARD_PASSWORD'),
+    metricsAuth: parseMetricsAuth(env),
+    httpHosts: parseHttpHosts(env.CDN_ETL_HTTP_HOSTS),
     valueUnit: parseValueUnit(overrides.valueUnit ?? env.CDN_VALUE_UNIT, source(overrides.valueUnit, '--value-unit', 'CDN_VALUE_UNIT')),
     timeZone: parseZoneSetting(overrides.timeZone ?? env.CDN_ETL_TZ, source(overrides.timeZone, '--tz', 'CDN_ETL_TZ')),
   };
@@ -136,17 +148,43 @@ function parseCredentials(env: Env): Credentials | undefined {
   return { accessKeyId: id, accessKeySecret: secret, securityToken: token };
 }
 
-function parseDashboardAuth(env: Env): DashboardAuth | undefined {
-  const user = emptyToUndefined(env.CDN_ETL_DASHBOARD_USER);
+function parseBasicAuth(env: Env, userVariable: string, passwordVariable: string): DashboardAuth | undefined {
+  const user = emptyToUndefined(env[userVariable]);
   // The password is taken as given (no trim): its content is never echoed, not even in an error.
-  const password = env.CDN_ETL_DASHBOARD_PASSWORD === undefined || env.CDN_ETL_DASHBOARD_PASSWORD === '' ? undefined : env.CDN_ETL_DASHBOARD_PASSWORD;
+  const raw = env[passwordVariable];
+  const password = raw === undefined || raw === '' ? undefined : raw;
   if (!user && !password) return undefined;
-  if (!user) throw new InvalidArgumentError('must be set together with CDN_ETL_DASHBOARD_PASSWORD', 'CDN_ETL_DASHBOARD_USER');
-  if (!password) throw new InvalidArgumentError('must be set together with CDN_ETL_DASHBOARD_USER', 'CDN_ETL_DASHBOARD_PASSWORD');
+  if (!user) throw new InvalidArgumentError(`must be set together with ${passwordVariable}`, userVariable);
+  if (!password) throw new InvalidArgumentError(`must be set together with ${userVariable}`, passwordVariable);
   // Basic auth sends `user:password`: a colon in the user name could not be told apart.
-  if (user.includes(':') || !/^[\x21-\x7e]+$/.test(user)) throw new InvalidArgumentError('must be printable ASCII without spaces or colons', 'CDN_ETL_DASHBOARD_USER');
-  if (password.length < 8) throw new InvalidArgumentError('must be at least 8 characters', 'CDN_ETL_DASHBOARD_PASSWORD');
+  if (user.includes(':') || !/^[\x21-\x7e]+$/.test(user)) throw new InvalidArgumentError('must be printable ASCII without spaces or colons', userVariable);
+  checkSecretStrength(password, passwordVariable);
   return { user, password };
+}
+
+/** At least 8 characters that are not white space (8 spaces is no password). */
+function checkSecretStrength(secret: string, variable: string): void {
+  if (secret.replace(/\s/g, '').length < 8) throw new InvalidArgumentError('must be at least 8 characters other than white space', variable);
+}
+
+function parseMetricsAuth(env: Env): MetricsAuth | undefined {
+  const basic = parseBasicAuth(env, 'CDN_ETL_METRICS_USER', 'CDN_ETL_METRICS_PASSWORD');
+  const token = env.CDN_ETL_METRICS_TOKEN === undefined || env.CDN_ETL_METRICS_TOKEN === '' ? undefined : env.CDN_ETL_METRICS_TOKEN;
+  if (basic && token) throw new InvalidArgumentError('give either CDN_ETL_METRICS_USER/CDN_ETL_METRICS_PASSWORD or CDN_ETL_METRICS_TOKEN, not both', 'CDN_ETL_METRICS_TOKEN');
+  if (basic) return { kind: 'basic', ...basic };
+  if (token === undefined) return undefined;
+  checkSecretStrength(token, 'CDN_ETL_METRICS_TOKEN');
+  if (!/^[\x21-\x7e]+$/.test(token)) throw new InvalidArgumentError('must be printable ASCII without spaces', 'CDN_ETL_METRICS_TOKEN');
+  return { kind: 'bearer', token };
+}
+
+function parseHttpHosts(raw: string | undefined): readonly string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((h) => {
+    const host = h.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    if (!/^[a-z0-9.:-]{1,253}$/.test(host) || (host.includes(':') && isIP(host) !== 6)) throw new InvalidArgumentError(`must be host names or addresses separated by commas (no port), got ${JSON.stringify(h.trim())}`, 'CDN_ETL_HTTP_HOSTS');
+    return host;
+  });
 }
 
 function emptyToUndefined(v: string | undefined): string | undefined {

@@ -9,6 +9,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { createServer, type Server } from 'node:http';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -22,7 +23,7 @@ import { InvalidArgumentError, ServiceUnavailableError } from '../core/errors.js
 import { CHUNK_STATES } from '../core/chunk-outcome.js';
 import { BackfillStore } from '../pipeline/backfill-store.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
-import { basicAuth } from './basic-auth.js';
+import { basicAuth, LoginThrottle, metricsAuth } from './basic-auth.js';
 import { createHealthCheck, DEFAULT_HEALTH_TIMEOUT_MS, healthReasons, type HealthReport } from './health.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { CdnEtlMetrics, QUEUE_STATES, sumRunningChunkStates, type MetricsSources, type QueueState } from './metrics.js';
@@ -34,7 +35,7 @@ export const QUEUES_PATH = '/queues';
 const SCRAPED_BACKFILLS = 200;
 
 export interface OpsServerOptions {
-  readonly config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'questdbHttp' | 'dashboardAuth'>;
+  readonly config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'questdbHttp' | 'dashboardAuth' | 'metricsAuth' | 'httpHosts'>;
   /** TCP port; 0 = any free port (tests). The CLI maps `--http-port 0` to "no server" before calling this. */
   readonly port: number;
   /** Default 127.0.0.1. */
@@ -66,7 +67,12 @@ export interface RunningOpsServer {
 
 /**
  * Starts the ops HTTP server. Throws InvalidArgumentError('--http-port') when the port is taken or not allowed,
- * before anything else is started.
+ * and InvalidArgumentError('--queues-actions' or '--http-host') when the dashboard would allow actions or be
+ * reachable from the network without basic auth, before anything else is started.
+ *
+ * Every request must name, in its Host header, the bound address (any address of this machine for 0.0.0.0 or
+ * ::, and localhost for a loopback one) or a name of config.httpHosts: a DNS-rebinding page gets 421. A request
+ * other than GET, HEAD or OPTIONS also needs an Origin of that same host (403 otherwise): no cross-site form.
  *
  * @example
  * const ops = await startOpsServer({ config, port: 9464, metrics, logger });
@@ -80,9 +86,19 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Running
   const queueActions = options.queueActions === true;
   const auth = options.config.dashboardAuth;
   const { redisUrl, redisPrefix, questdbHttp } = options.config;
+  if (!auth && (queueActions || !isLoopbackHost(host))) {
+    throw new InvalidArgumentError(
+      `${queueActions ? 'the dashboard\'s actions need' : `a dashboard reachable from the network (${host}) needs`} basic auth: set CDN_ETL_DASHBOARD_USER and CDN_ETL_DASHBOARD_PASSWORD`,
+      queueActions ? '--queues-actions' : '--http-host',
+    );
+  }
+  const throttle = new LoginThrottle();
+  const hosts = allowedHosts(host, options.config.httpHosts);
 
   const app = express();
   app.disable('x-powered-by');
+  app.use(checkHost(hosts));
+  if (options.config.metricsAuth) app.use('/metrics', metricsAuth(options.config.metricsAuth, throttle));
   const server = createServer(app);
   await listen(server, options.port, host);
   const port = (server.address() as AddressInfo).port;
@@ -144,19 +160,17 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Running
     serverAdapter: board,
     options: { uiConfig: { boardTitle: `cdn-etl (${redisPrefix})` } },
   });
-  if (auth) app.use(QUEUES_PATH, basicAuth(auth));
+  if (auth) app.use(QUEUES_PATH, basicAuth(auth, throttle));
   // bull-board refuses per-queue actions on read-only queues itself (405); this also covers board-wide ones.
   if (!queueActions) app.use(QUEUES_PATH, refuseWrites);
+  app.use(QUEUES_PATH, requireSameOrigin);
   app.use(QUEUES_PATH, board.getRouter() as express.Router);
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('not found: try /metrics, /healthz or /queues\n');
   });
 
   const url = `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
-  logger.info({ url, queues: queues.map((q) => q.name), queueActions, dashboardAuth: auth !== undefined }, 'ops server listening');
-  if (!isLoopbackHost(host) && !auth) {
-    logger.warn({ host }, `the queue dashboard is reachable from the network without authentication: set CDN_ETL_DASHBOARD_USER and CDN_ETL_DASHBOARD_PASSWORD`);
-  }
+  logger.info({ url, queues: queues.map((q) => q.name), queueActions, dashboardAuth: auth !== undefined, metricsAuth: options.config.metricsAuth?.kind ?? 'none' }, 'ops server listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -222,7 +236,49 @@ async function pingWhenReady(redis: Redis, waitMs: number): Promise<string> {
   return redis.ping();
 }
 
+/** The host names a request may name: the bound address, its aliases, and the configured names (lower case). */
+function allowedHosts(bound: string, configured: readonly string[]): ReadonlySet<string> {
+  const hosts = new Set<string>([bound.toLowerCase(), ...configured]);
+  const wildcard = bound === '0.0.0.0' || bound === '::';
+  if (wildcard) for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) hosts.add(a.address.toLowerCase());
+  if (wildcard || isLoopbackHost(bound)) for (const h of ['localhost', '127.0.0.1', '::1']) hosts.add(h);
+  return hosts;
+}
+
+/** The host name of a Host header or of an Origin's authority, lower case, without brackets; undefined if unreadable. */
+function hostNameOf(authority: string | undefined): string | undefined {
+  if (authority === undefined || authority === '') return undefined;
+  try {
+    return new URL(`http://${authority}`).hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+function checkHost(hosts: ReadonlySet<string>): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => {
+    const name = hostNameOf(req.headers.host);
+    if (name === undefined || !hosts.has(name)) {
+      res.status(421).type('text/plain').send('this server does not answer to that host name (add it to CDN_ETL_HTTP_HOSTS)\n');
+      return;
+    }
+    next();
+  };
+}
+
+/** Anything but GET, HEAD and OPTIONS needs an Origin of this very host: no cross-site "simple" POST. */
+function requireSameOrigin(req: Request, res: Response, next: NextFunction): void {
+  if (isSafeMethod(req.method)) return next();
+  const origin = req.headers.origin;
+  if (origin !== undefined && URL.canParse(origin) && new URL(origin).host === req.headers.host) return next();
+  res.status(403).type('text/plain').send('a request that changes something needs an Origin header of this server\n');
+}
+
+function isSafeMethod(method: string): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+}
+
 function refuseWrites(req: Request, res: Response, next: NextFunction): void {
-  if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next();
+  if (isSafeMethod(req.method)) return next();
   res.status(405).json({ error: 'the queue dashboard is read-only: start the process with --queues-actions to allow actions' });
 }

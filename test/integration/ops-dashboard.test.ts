@@ -3,6 +3,7 @@
  * refuses every action in read-only mode (the default) and allows them with queueActions; optional basic auth
  * guards /queues only, and its password never reaches a log line.
  */
+import { request } from 'node:http';
 import { Queue } from 'bullmq';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.js';
@@ -19,6 +20,20 @@ interface BoardQueue {
 }
 
 const PASSWORD = 'pw-Zq8vK3nR5t'; // distinctive, to find it if it ever leaks into a log line
+const basic = (user: string, pw: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` });
+
+/** A request with headers fetch would not let a test choose (Host); answers status and body. */
+function raw(url: string, method: string, headers: Record<string, string>, body = ''): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('queue dashboard at /queues', () => {
   const prefixes: string[] = [];
@@ -86,16 +101,18 @@ describe('queue dashboard at /queues', () => {
     expect(await fetchQueue.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 2, delayed: 1 });
   });
 
-  it('allows actions when started with queueActions', async () => {
+  it('allows actions when started with queueActions, with basic auth and a same-origin request', async () => {
     const { prefix, fetchQueue } = await withJobs();
-    const server = await startOpsServer({ config: loadConfig({ CDN_ETL_REDIS_PREFIX: prefix }), port: 0, queueActions: true });
+    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: prefix, CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD });
+    const server = await startOpsServer({ config, port: 0, queueActions: true });
     cleanups.push(() => server.close());
-    expect((await boardQueues(server.url)).every((q) => !q.readOnlyMode)).toBe(true);
+    const headers = { ...basic('ops', PASSWORD), origin: server.url };
+    expect((await boardQueues(server.url, headers)).every((q) => !q.readOnlyMode)).toBe(true);
 
-    const pause = await fetch(`${server.url}/queues/api/queues/fetch/pause`, { method: 'PUT' });
+    const pause = await fetch(`${server.url}/queues/api/queues/fetch/pause`, { method: 'PUT', headers });
     expect(pause.status).toBe(200);
     expect(await fetchQueue.isPaused()).toBe(true);
-    const clean = await fetch(`${server.url}/queues/api/queues/fetch/bf-test__a/clean`, { method: 'PUT' });
+    const clean = await fetch(`${server.url}/queues/api/queues/fetch/bf-test__a/clean`, { method: 'PUT', headers });
     expect(clean.status).toBe(204);
     expect(await fetchQueue.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 1, delayed: 1 });
   });
@@ -107,7 +124,6 @@ describe('queue dashboard at /queues', () => {
     logger.info({ config }, 'config at start');
     const server = await startOpsServer({ config, port: 0, logger });
     cleanups.push(() => server.close());
-    const basic = (user: string, pw: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}` });
 
     const anonymous = await fetch(`${server.url}/queues`);
     expect(anonymous.status).toBe(401);
@@ -128,14 +144,73 @@ describe('queue dashboard at /queues', () => {
     expect(lines.filter((l) => l.includes(PASSWORD))).toEqual([]);
   });
 
-  it('warns when the dashboard is reachable from the network without auth', async () => {
-    const prefix = uniquePrefix();
-    const { logger, lines } = capturingLogger('info');
-    const server = await startOpsServer({ config: loadConfig({ CDN_ETL_REDIS_PREFIX: prefix }), port: 0, host: '0.0.0.0', logger });
+  it('refuses to start without basic auth when actions are allowed or the address is not loopback (issue 15, finding 5)', async () => {
+    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: uniquePrefix() });
+    const actions = await startOpsServer({ config, port: 0, queueActions: true }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(actions).toMatchObject({ code: 'CDN_ETL_INVALID_ARGUMENT', source: '--queues-actions' });
+    expect((actions as Error).message).toBe("--queues-actions: the dashboard's actions need basic auth: set CDN_ETL_DASHBOARD_USER and CDN_ETL_DASHBOARD_PASSWORD");
+    const network = await startOpsServer({ config, port: 0, host: '0.0.0.0' }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(network).toMatchObject({ code: 'CDN_ETL_INVALID_ARGUMENT', source: '--http-host' });
+    expect((network as Error).message).toBe('--http-host: a dashboard reachable from the network (0.0.0.0) needs basic auth: set CDN_ETL_DASHBOARD_USER and CDN_ETL_DASHBOARD_PASSWORD');
+  });
+
+  it('with auth on 0.0.0.0 it starts and answers a loopback host name', async () => {
+    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: uniquePrefix(), CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD });
+    const server = await startOpsServer({ config, port: 0, host: '0.0.0.0' });
     cleanups.push(() => server.close());
     expect(server.url).toBe(`http://0.0.0.0:${server.port}`);
-    const warnings = lines.filter((l) => l.includes('"level":40'));
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('without authentication');
+    expect((await raw(`http://127.0.0.1:${server.port}/healthz`, 'GET', { host: `localhost:${server.port}` })).status).toBe(200);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding) and a cross-site POST (issue 15, finding 5)', async () => {
+    const { prefix, fetchQueue } = await withJobs();
+    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: prefix, CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD, CDN_ETL_HTTP_HOSTS: 'etl.internal' });
+    const server = await startOpsServer({ config, port: 0, queueActions: true });
+    cleanups.push(() => server.close());
+    const at = `127.0.0.1:${server.port}`;
+    for (const path of ['/healthz', '/metrics', '/queues/api/queues']) {
+      const rebound = await raw(`${server.url}${path}`, 'GET', { host: `attacker.example:${server.port}`, ...basic('ops', PASSWORD) });
+      expect([path, rebound.status, rebound.body]).toEqual([path, 421, 'this server does not answer to that host name (add it to CDN_ETL_HTTP_HOSTS)\n']);
+    }
+    expect((await raw(`${server.url}/healthz`, 'GET', { host: `etl.internal:${server.port}` })).status).toBe(200);
+    expect((await raw(`${server.url}/healthz`, 'GET', { host: `ETL.internal` })).status).toBe(200);
+
+    const add = `${server.url}/queues/api/queues/fetch/add`;
+    const job = JSON.stringify({ name: 'evil', data: {} });
+    const simple = { 'content-type': 'text/plain', ...basic('ops', PASSWORD) };
+    for (const headers of [{ ...simple, origin: 'http://attacker.example' }, simple, { ...simple, origin: 'null' }]) {
+      const r = await raw(add, 'POST', { host: at, ...headers }, job);
+      expect([r.status, r.body]).toEqual([403, 'a request that changes something needs an Origin header of this server\n']);
+    }
+    expect(await fetchQueue.getJobCounts('waiting', 'delayed')).toEqual({ waiting: 2, delayed: 1 });
+  });
+
+  it('guards /metrics with basic auth or a bearer token when configured, and slows failed logins (issue 15, finding 6)', async () => {
+    const token = 'metrics-token-Vv7pQ2';
+    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: uniquePrefix(), CDN_ETL_METRICS_TOKEN: token });
+    const server = await startOpsServer({ config, port: 0 });
+    cleanups.push(() => server.close());
+    const anonymous = await fetch(`${server.url}/metrics`);
+    expect([anonymous.status, anonymous.headers.get('www-authenticate')]).toEqual([401, 'Bearer realm="cdn-etl metrics"']);
+    const ok = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('cdn_etl_');
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    // Five wrong tokens, then even the right one waits.
+    for (let i = 0; i < 5; i++) expect((await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer wrong-${i}-xxxxxxxx` } })).status).toBe(401);
+    const locked = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect([locked.status, locked.headers.get('retry-after'), await locked.text()]).toEqual([429, '1', 'too many failed logins: try again later\n']);
+
+    const config2 = loadConfig({ CDN_ETL_REDIS_PREFIX: uniquePrefix(), CDN_ETL_METRICS_USER: 'prom', CDN_ETL_METRICS_PASSWORD: PASSWORD });
+    const server2 = await startOpsServer({ config: config2, port: 0 });
+    cleanups.push(() => server2.close());
+    expect((await fetch(`${server2.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${server2.url}/metrics`, { headers: basic('prom', PASSWORD) })).status).toBe(200);
   });
 });

@@ -32,6 +32,9 @@ describe('loadConfig defaults', () => {
       questdbHttp: 'http://127.0.0.1:9000',
       questdbPg: 'postgres://admin:quest@127.0.0.1:8812/qdb',
       logLevel: 'info',
+      dashboardAuth: undefined,
+      metricsAuth: undefined,
+      httpHosts: [],
       valueUnit: 'byte',
       timeZone: 'UTC',
     });
@@ -126,5 +129,31 @@ describe('requireCredentials', () => {
 describe('redactUrl', () => {
   it('hides the password and keeps the rest', () => {
     expect(redactUrl('postgres://admin:quest@127.0.0.1:8812/qdb')).toBe('postgres://admin:***@127.0.0.1:8812/qdb');
+  });
+});
+
+describe('ops server secrets (issue 15, finding 6)', () => {
+  it.each([
+    ['eight spaces', { CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: '        ' }, 'CDN_ETL_DASHBOARD_PASSWORD'],
+    ['spaces around a short one', { CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: ' \t abc  \n ' }, 'CDN_ETL_DASHBOARD_PASSWORD'],
+    ['metrics password of spaces', { CDN_ETL_METRICS_USER: 'prom', CDN_ETL_METRICS_PASSWORD: '          ' }, 'CDN_ETL_METRICS_PASSWORD'],
+    ['metrics token of spaces', { CDN_ETL_METRICS_TOKEN: '         ' }, 'CDN_ETL_METRICS_TOKEN'],
+    ['both metrics schemes', { CDN_ETL_METRICS_USER: 'prom', CDN_ETL_METRICS_PASSWORD: 'pw-long-enough', CDN_ETL_METRICS_TOKEN: 'tok-long-enough' }, 'CDN_ETL_METRICS_TOKEN'],
+    ['a host with a port', { CDN_ETL_HTTP_HOSTS: 'etl.internal:9464' }, 'CDN_ETL_HTTP_HOSTS'],
+  ])('refuses %s', (_name, env, source) => {
+    const err = refusal(() => loadConfig(env));
+    expect(err.source).toBe(source);
+  });
+
+  it('a whitespace-only password is refused with a message that does not echo it', () => {
+    const err = refusal(() => loadConfig({ CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: '        ' }));
+    expect(err.message).toBe('CDN_ETL_DASHBOARD_PASSWORD: must be at least 8 characters other than white space');
+  });
+
+  it('reads the metrics auth and host names', () => {
+    expect(loadConfig({ CDN_ETL_METRICS_TOKEN: 'tok-long-enough', CDN_ETL_HTTP_HOSTS: 'ETL.internal, [::1]' })).toMatchObject({
+      metricsAuth: { kind: 'bearer', token: 'tok-long-enough' },
+      httpHosts: ['etl.internal', '::1'],
+    });
   });
 });
