@@ -43,7 +43,7 @@ const HELP = [
   '  --repair              backfill the missing ranges the API still has (needs API credentials)',
   `  --concurrency N       concurrent fetches when repairing (default ${DEFAULT_FETCH_CONCURRENCY})`,
   '  --qps N               API calls per second shared by all workers (env CDN_API_QPS, default 10)',
-  '  --questdb-pg URL      (env QUESTDB_PG)',
+  '  --questdb-pg URL      (env QUESTDB_PG; without a password: PGPASSWORD or QUESTDB_PG holds it)',
   '  --log-level LEVEL     (env LOG_LEVEL)',
   '',
   'Exit: 0 done (gaps or not), 1 some repair chunk failed (listed), 2 bad input, 3 a service is unavailable.',

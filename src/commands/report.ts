@@ -33,7 +33,8 @@ const HELP = [
   ...DOMAIN_RANGE_HELP,
   '  --out FILE            the HTML file to write (replaced if it exists)',
   '  --tz ZONE             show times, days and billing months in this IANA zone (env CDN_ETL_TZ, default UTC)',
-  '  --questdb-pg URL      QuestDB PG wire (env QUESTDB_PG, default postgres://admin:quest@127.0.0.1:8812/qdb)',
+  '  --questdb-pg URL      QuestDB PG wire (env QUESTDB_PG, default postgres://admin:quest@127.0.0.1:8812/qdb);',
+  '                        without a password (it would show in ps): PGPASSWORD or QUESTDB_PG holds it',
   '',
   'Exit: 0 written, 2 bad input, 3 QuestDB unavailable.',
 ].join('\n');

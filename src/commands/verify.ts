@@ -42,7 +42,7 @@ const HELP = [
   `  --sample N            slots per domain to check (1 to 100000, default ${DEFAULT_SAMPLE})`,
   '  --all                 check every checkable slot of the range',
   '  --qps N               API calls per second shared with the pipeline (env CDN_API_QPS, default 10)',
-  '  --questdb-pg URL      (env QUESTDB_PG)',
+  '  --questdb-pg URL      (env QUESTDB_PG; without a password: PGPASSWORD or QUESTDB_PG holds it)',
   '',
   'Exit: 0 every checked slot matches, 1 a mismatch (listed), 2 bad input, 3 a service is unavailable.',
 ].join('\n');

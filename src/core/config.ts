@@ -4,7 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from './errors.js';
-import { redactUrl } from './redact-url.js';
+import { carriesSecret, redactUrl } from './redact-url.js';
 import { parseTimeZone } from './time-zone.js';
 
 export { redactUrl } from './redact-url.js';
@@ -254,6 +254,10 @@ function parsePgUrl(raw: string, name: string): string {
   const url = parseUrl(raw, name);
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new InvalidArgumentError(`must be a postgres:// URL, got ${redactUrl(raw)}`, name);
+  }
+  // A command line is visible to every user of the machine (ps): the password comes from the environment.
+  if (name === '--questdb-pg' && carriesSecret(raw)) {
+    throw new InvalidArgumentError('must not carry a password (the command line shows in ps): put it in QUESTDB_PG or PGPASSWORD instead', name);
   }
   return raw;
 }

@@ -33,6 +33,13 @@ export function redactUrl(raw: string): string {
   return url.toString();
 }
 
+/** Whether the URL holds anything redactUrl masks (a password or a secret-named parameter). */
+export function carriesSecret(raw: string): boolean {
+  if (!URL.canParse(raw)) return false;
+  const url = new URL(raw);
+  return url.password !== '' || [...url.searchParams.keys()].some((name) => SECRET_PARAM.test(name));
+}
+
 /**
  * Only the host and port of a URL (`127.0.0.1:6379`), for texts served without authentication (/healthz): no
  * user, no path, no query. The port is the scheme's default when the URL names none.

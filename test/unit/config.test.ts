@@ -157,3 +157,16 @@ describe('ops server secrets (issue 15, finding 6)', () => {
     });
   });
 });
+
+describe('--questdb-pg takes no password (issue 15, finding 6)', () => {
+  it.each([['postgres://admin:quest@127.0.0.1:8812/qdb'], ['postgres://admin@127.0.0.1:8812/qdb?password=quest'], ['postgres://admin@127.0.0.1:8812/qdb?sslpassword=x']])('refuses %s', (url) => {
+    const err = refusal(() => loadConfig({}, { questdbPg: url }));
+    expect(err.message).toBe('--questdb-pg: must not carry a password (the command line shows in ps): put it in QUESTDB_PG or PGPASSWORD instead');
+    expect(err.message).not.toContain('quest@');
+  });
+
+  it('accepts it without one, and QUESTDB_PG with one', () => {
+    expect(loadConfig({}, { questdbPg: 'postgres://admin@127.0.0.1:8812/qdb' }).questdbPg).toBe('postgres://admin@127.0.0.1:8812/qdb');
+    expect(loadConfig({ QUESTDB_PG: 'postgres://admin:quest@127.0.0.1:8812/qdb' }).questdbPg).toBe('postgres://admin:quest@127.0.0.1:8812/qdb');
+  });
+});
