@@ -11,6 +11,7 @@
  * the lock), redis-local.mjs, questdb-local.mjs, compose.mjs. This file holds the three commands.
  * It is a developer tool outside src/, so it reads the environment itself (same names as src/core/config.ts):
  *   REDIS_URL, QUESTDB_HTTP, QUESTDB_PG         where the services are (contract defaults below)
+ *   QUESTDB_USER, QUESTDB_PASSWORD              a QuestDB started here gets HTTP basic auth (REST and ILP)
  *   CDN_ETL_SERVICES_DIR                        state dir (default <repo>/.services); lets copies run side by side
  *   CDN_ETL_SERVICES_MODE                       auto (default: Docker Compose when `docker info` works) | docker | local
  *   XDG_CACHE_HOME, JAVA_HOME                   where the QuestDB jar is cached; which Java runs it

@@ -111,7 +111,8 @@ export function probeQuestdbHttp(q) {
       resolve(result);
     };
     const client = q.tls ? https : http;
-    const req = client.get({ host: q.host, port: q.httpPort, path: '/ping', agent: false, timeout: PROBE_TIMEOUT_MS }, (res) => {
+    const auth = q.httpUser ? `${q.httpUser}:${q.httpPassword}` : undefined;
+    const req = client.get({ host: q.host, port: q.httpPort, path: '/ping', agent: false, timeout: PROBE_TIMEOUT_MS, ...(auth ? { auth } : {}) }, (res) => {
       res.resume();
       finish(res.statusCode === 204 ? { state: 'questdb' } : { state: 'other', detail: `GET /ping answered HTTP ${res.statusCode}, not 204` });
     });

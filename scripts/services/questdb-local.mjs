@@ -114,6 +114,7 @@ export function questdbServerConf(q, bindHost) {
     'telemetry.enabled=false',
   ];
   if (q.pgUser !== 'admin' || q.pgPassword !== 'quest') lines.push(`pg.user=${q.pgUser}`, `pg.password=${q.pgPassword}`);
+  if (q.httpUser) lines.push(`http.user=${q.httpUser}`, `http.password=${q.httpPassword}`);
   return `${lines.join('\n')}\n`;
 }
 

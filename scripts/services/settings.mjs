@@ -63,6 +63,7 @@ export function readSettings(env) {
   if (db !== '' && !/^(?:[0-9]|1[0-5])$/.test(db)) throw new ServicesError('REDIS_URL: database number must be 0 to 15', 2);
   const httpUrl = parseUrl(env.QUESTDB_HTTP || DEFAULTS.QUESTDB_HTTP, 'QUESTDB_HTTP', ['http:', 'https:']);
   const pgUrl = parseUrl(env.QUESTDB_PG || DEFAULTS.QUESTDB_PG, 'QUESTDB_PG', ['postgres:', 'postgresql:']);
+  if (Boolean(env.QUESTDB_USER) !== Boolean(env.QUESTDB_PASSWORD)) throw new ServicesError('QUESTDB_USER and QUESTDB_PASSWORD go together', 2);
   const servicesDir = path.resolve(env.CDN_ETL_SERVICES_DIR || path.join(REPO_ROOT, '.services'));
   const mode = (env.CDN_ETL_SERVICES_MODE || 'auto').toLowerCase();
   if (!['auto', 'docker', 'local'].includes(mode)) throw new ServicesError('CDN_ETL_SERVICES_MODE must be auto, docker or local', 2);
@@ -89,6 +90,9 @@ export function readSettings(env) {
       pgPort: portOf(pgUrl, 5432, 'QUESTDB_PG'),
       pgUser: pgUrl.username ? decodeURIComponent(pgUrl.username) : 'admin',
       pgPassword: pgUrl.password ? decodeURIComponent(pgUrl.password) : 'quest',
+      // QUESTDB_USER/QUESTDB_PASSWORD: a started QuestDB gets HTTP basic auth (REST and ILP); never printed.
+      httpUser: env.QUESTDB_USER || undefined,
+      httpPassword: env.QUESTDB_PASSWORD || undefined,
     },
   };
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { PipelineClient } from '../pipeline/pipeline-client.js';
 import { startPipelineWorkers, type PipelineWorkers } from '../pipeline/pipeline-workers.js';
 import { closeRedis, openRedis } from '../redis/redis-connection.js';
+import { setQuestDbAccess } from '../store/questdb-access.js';
 import { QuestDbPg } from '../store/questdb-pg.js';
 import { TrafficLoader, type LoadBatchEvent } from '../store/traffic-loader.js';
 import { startSyncService, type RunningSync, type SyncServiceOptions } from '../sync/sync-service.js';
@@ -48,6 +49,12 @@ export function createApiClient(config: Config, credentials: Credentials, hooks:
     connections: 32,
     ...(hooks.onCall ? { onCall: hooks.onCall } : {}),
   });
+}
+
+/** Registers QuestDB's credentials and CA for every REST and ILP call to config.questdbHttp; call it right after loadConfig. */
+export function useQuestDbAccess(config: Config): Config {
+  setQuestDbAccess(config.questdbHttp, { auth: config.questdbAuth, tlsCa: config.questdbTlsCa });
+  return config;
 }
 
 /** The producer side of the pipeline (record, enqueue, read the bookkeeping); throws ServiceUnavailableError('redis'). */

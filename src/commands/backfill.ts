@@ -11,7 +11,7 @@ import { createProgressReporter } from '../ops/progress-bar.js';
 import { BACKFILL_ID_PATTERN, type BackfillSummary } from '../pipeline/backfill-store.js';
 import { retryFailedChunks, startBackfill, waitForBackfill } from '../pipeline/backfill-runner.js';
 import type { PipelineClient } from '../pipeline/pipeline-client.js';
-import { createApiClient, openPipelineClient, startPipelineRuntime } from '../app/app-runtime.js';
+import { createApiClient, openPipelineClient, startPipelineRuntime, useQuestDbAccess } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
 import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, flagCommand, intFlag, rangeFlags, stringFlag, WORKER_OPTIONS } from './args.js';
@@ -71,7 +71,7 @@ export const backfillCommand = flagCommand({
     const guardMs = intFlag(args, 'pace-guard-ms', DEFAULT_GUARD_MS, 0, 500);
     const detach = booleanFlag(args, 'detach');
     const refetch = booleanFlag(args, 'refetch');
-    const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') });
+    const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') }));
     const showBar = ctx.stderr.isTTY === true;
     // On a terminal the bar tells the story; per-chunk lines would tear it apart.
     const logger = createLogger({ level: showBar && config.logLevel === 'info' ? 'warn' : config.logLevel });

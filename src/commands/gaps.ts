@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { newBackfillId } from '../pipeline/backfill-store.js';
 import { waitForBackfill } from '../pipeline/backfill-runner.js';
-import { createApiClient, openPipelineClient, openQuestDbReader, startPipelineRuntime } from '../app/app-runtime.js';
+import { createApiClient, openPipelineClient, openQuestDbReader, startPipelineRuntime, useQuestDbAccess } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import type { SqlReader } from '../store/questdb-pg.js';
 import { waitUntilVisible } from '../store/wal-visibility.js';
@@ -71,7 +71,7 @@ export const gapsCommand = flagCommand({
     const gridS = intervalS ?? 60;
     const repair = booleanFlag(args, 'repair');
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
-    const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), questdbPg: stringFlag(args, 'questdb-pg'), logLevel: stringFlag(args, 'log-level') });
+    const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), questdbPg: stringFlag(args, 'questdb-pg'), logLevel: stringFlag(args, 'log-level') }));
     const logger = createLogger({ level: config.logLevel });
     const api = repair ? createApiClient(config, requireCredentials(config), { logger }) : undefined;
 

@@ -1,4 +1,5 @@
 /** `cdn-etl migrate`: applies pending migrations; running it again changes nothing. Needs no API credentials. */
+import { useQuestDbAccess } from '../app/app-runtime.js';
 import { loadConfig } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { runMigrations } from '../store/migrations-runner.js';
@@ -34,11 +35,13 @@ export const migrateCommand = flagCommand({
     'change-unit': { type: 'boolean' },
   },
   async run(args, ctx) {
-    const config = loadConfig(ctx.env, {
-      questdbHttp: stringFlag(args, 'questdb-http'),
-      logLevel: stringFlag(args, 'log-level'),
-      valueUnit: stringFlag(args, 'value-unit'),
-    });
+    const config = useQuestDbAccess(
+      loadConfig(ctx.env, {
+        questdbHttp: stringFlag(args, 'questdb-http'),
+        logLevel: stringFlag(args, 'log-level'),
+        valueUnit: stringFlag(args, 'value-unit'),
+      }),
+    );
     const logger = createLogger({ level: config.logLevel });
     const { applied, skipped } = await runMigrations({ questdbHttp: config.questdbHttp, logger });
     // After the migrations, so that a view a migration has just rebuilt is not refreshed twice.

@@ -2,7 +2,7 @@
 import { loadConfig } from '../core/config.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { BackfillSummary, ChunkFailure } from '../pipeline/backfill-store.js';
-import { openPipelineClient } from '../app/app-runtime.js';
+import { openPipelineClient, useQuestDbAccess } from '../app/app-runtime.js';
 import { flagCommand, intFlag } from './args.js';
 import { EXIT_OK } from './command.js';
 
@@ -21,7 +21,7 @@ export const statusCommand = flagCommand({
   async run(args, ctx) {
     const limit = intFlag(args, 'limit', 20, 1, 1000);
     if (args.positionals.length > 1) throw new InvalidArgumentError('takes at most one backfill id');
-    const config = loadConfig(ctx.env);
+    const config = useQuestDbAccess(loadConfig(ctx.env));
     const client = await openPipelineClient(config);
     try {
       const id = args.positionals[0];

@@ -12,7 +12,7 @@ import { attachWorkerMetrics } from '../ops/worker-metrics.js';
 import type { RunningOpsServer } from '../ops/ops-server.js';
 import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags } from './ops-flags.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
-import { closeRedis, createApiClient, openRedisConnection, startSyncRuntime, type SyncRuntime } from '../app/app-runtime.js';
+import { closeRedis, createApiClient, openRedisConnection, startSyncRuntime, type SyncRuntime, useQuestDbAccess } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { parseDomains, parseInstant } from '../plan/plan-backfill.js';
 import { parseDuration } from '../core/parse-duration.js';
@@ -91,7 +91,7 @@ export const syncCommand = flagCommand({
     const lookbackMs = lookbackFlag === undefined ? defaultLookbackMs() : parseDuration(lookbackFlag, '--lookback', 0, MAX_LOOKBACK_MS);
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
     const ops = parseOpsFlags(args.values);
-    const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') });
+    const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') }));
     if (since !== undefined && since > Date.now()) throw new InvalidArgumentError(`${sinceFlag} is in the future`, '--since');
     const logger = createLogger({ level: config.logLevel });
     const metrics = new CdnEtlMetrics({ onSourceError: (source, err) => logger.debug({ source, err: (err as Error).message }, 'metrics source failed') });

@@ -2,6 +2,7 @@
  * The one place that reads the environment. Builds a validated, typed Config once at the entry
  * point; every other module receives what it needs as parameters.
  */
+import { existsSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { InvalidArgumentError } from './errors.js';
 import { carriesSecret, redactUrl } from './redact-url.js';
@@ -39,6 +40,10 @@ export interface Config {
   readonly redisPrefix: string;
   readonly questdbHttp: string;
   readonly questdbPg: string;
+  /** QUESTDB_USER/QUESTDB_PASSWORD (basic) or QUESTDB_TOKEN (bearer) for ILP and every REST call; never logged. */
+  readonly questdbAuth: QuestDbAuth | undefined;
+  /** QUESTDB_TLS_CA: a PEM file of the private CA that signed the certificate of an https:// QUESTDB_HTTP. */
+  readonly questdbTlsCa: string | undefined;
   readonly logLevel: LogLevel;
   /**
    * Basic auth for the queue dashboard (/queues). Undefined leaves it open, which the ops server allows only bound
@@ -62,6 +67,8 @@ export interface DashboardAuth {
 }
 
 export type MetricsAuth = ({ readonly kind: 'basic' } & DashboardAuth) | { readonly kind: 'bearer'; /** Never logged. */ readonly token: string };
+
+export type QuestDbAuth = { readonly kind: 'basic'; readonly user: string; readonly password: string } | { readonly kind: 'token'; readonly token: string };
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -108,6 +115,8 @@ export function loadConfig(env: Env, overrides: ConfigOverrides = {}): Config {
     redisPrefix: parsePrefix(env.CDN_ETL_REDIS_PREFIX ?? DEFAULTS.redisPrefix),
     questdbHttp: parseHttpUrl(overrides.questdbHttp ?? env.QUESTDB_HTTP ?? DEFAULTS.questdbHttp, source(overrides.questdbHttp, '--questdb-http', 'QUESTDB_HTTP'), false),
     questdbPg: parsePgUrl(overrides.questdbPg ?? env.QUESTDB_PG ?? DEFAULTS.questdbPg, source(overrides.questdbPg, '--questdb-pg', 'QUESTDB_PG')),
+    questdbAuth: parseQuestDbAuth(env),
+    questdbTlsCa: parseCaFile(env.QUESTDB_TLS_CA, 'QUESTDB_TLS_CA'),
     logLevel: parseLogLevel(overrides.logLevel ?? env.LOG_LEVEL, source(overrides.logLevel, '--log-level', 'LOG_LEVEL')),
     dashboardAuth: parseBasicAuth(env, 'CDN_ETL_DASHBOARD_USER', 'CDN_ETL_DASHBOARD_PASSWORD'),
     metricsAuth: parseMetricsAuth(env),
@@ -165,6 +174,31 @@ function parseBasicAuth(env: Env, userVariable: string, passwordVariable: string
 /** At least 8 characters that are not white space (8 spaces is no password). */
 function checkSecretStrength(secret: string, variable: string): void {
   if (secret.replace(/\s/g, '').length < 8) throw new InvalidArgumentError('must be at least 8 characters other than white space', variable);
+}
+
+function parseQuestDbAuth(env: Env): QuestDbAuth | undefined {
+  const user = emptyToUndefined(env.QUESTDB_USER);
+  const password = env.QUESTDB_PASSWORD === undefined || env.QUESTDB_PASSWORD === '' ? undefined : env.QUESTDB_PASSWORD;
+  const token = env.QUESTDB_TOKEN === undefined || env.QUESTDB_TOKEN === '' ? undefined : env.QUESTDB_TOKEN;
+  if (token && (user || password)) throw new InvalidArgumentError('give either QUESTDB_USER/QUESTDB_PASSWORD or QUESTDB_TOKEN, not both', 'QUESTDB_TOKEN');
+  if (token) {
+    // The token goes into the ILP client's `;`-separated config string: no `;`, no space.
+    if (!/^[\x21-\x3a\x3c-\x7e]+$/.test(token)) throw new InvalidArgumentError('must be printable ASCII without spaces or semicolons', 'QUESTDB_TOKEN');
+    return { kind: 'token', token };
+  }
+  if (!user && !password) return undefined;
+  if (!user) throw new InvalidArgumentError('must be set together with QUESTDB_PASSWORD', 'QUESTDB_USER');
+  if (!password) throw new InvalidArgumentError('must be set together with QUESTDB_USER', 'QUESTDB_PASSWORD');
+  if (user.includes(':') || !/^[\x21-\x3a\x3c-\x7e]+$/.test(user)) throw new InvalidArgumentError('must be printable ASCII without spaces, colons or semicolons', 'QUESTDB_USER');
+  if (password.trim() === '' || password.includes(';')) throw new InvalidArgumentError('must not be white space only or hold a semicolon', 'QUESTDB_PASSWORD');
+  return { kind: 'basic', user, password };
+}
+
+function parseCaFile(raw: string | undefined, name: string): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const file = raw.trim();
+  if (!existsSync(file) || !statSync(file).isFile()) throw new InvalidArgumentError(`is not a file: ${JSON.stringify(file)}`, name);
+  return file;
 }
 
 function parseMetricsAuth(env: Env): MetricsAuth | undefined {

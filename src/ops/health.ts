@@ -4,7 +4,9 @@
  * `cdn_etl_dependency_up` gauge. Reasons name the service and its host:port, never its URL.
  */
 
+import { request } from 'undici';
 import { hostPortOf } from '../core/redact-url.js';
+import { questDbRequest } from '../store/questdb-access.js';
 
 /** The slice of an ioredis client the check uses; give it a fail-fast connection (no offline queue). */
 export interface PingableRedis {
@@ -52,9 +54,9 @@ export function createHealthCheck(options: HealthCheckOptions): () => Promise<He
     }, `Redis at ${options.redisLabel}`);
   const questdb = (): Promise<ServiceHealth> =>
     probe(timeoutMs, async (signal) => {
-      const res = await fetch(pingUrl, { signal });
-      await res.arrayBuffer();
-      if (res.status < 200 || res.status >= 300) throw new Error(`HTTP ${res.status}`);
+      const res = await request(pingUrl, { signal, ...questDbRequest(options.questdbHttp) });
+      await res.body.arrayBuffer();
+      if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode}`);
     }, `QuestDB at ${hostPortOf(options.questdbHttp, 9000)}`);
   return async () => {
     const [r, q] = await Promise.all([redis(), questdb()]);

@@ -5,6 +5,7 @@
  */
 import { request } from 'undici';
 import { QueryError, ServiceUnavailableError } from '../core/errors.js';
+import { questDbRequest } from './questdb-access.js';
 
 export interface SqlColumn {
   readonly name: string;
@@ -50,7 +51,7 @@ export async function execSql(httpBase: string, sql: string, options: ExecSqlOpt
   let status: number;
   let text: string;
   try {
-    const res = await request(url, { method: 'GET', signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const res = await request(url, { method: 'GET', signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, ...questDbRequest(httpBase) });
     status = res.statusCode;
     text = await res.body.text();
   } catch (err) {
@@ -63,6 +64,9 @@ export async function execSql(httpBase: string, sql: string, options: ExecSqlOpt
       `QuestDB does not answer at ${httpBase} (${why}); start it (npm run services:up) or set QUESTDB_HTTP`,
       { cause: err },
     );
+  }
+  if (status === 401 || status === 403) {
+    throw new ServiceUnavailableError('questdb', `QuestDB at ${httpBase} refused the credentials (HTTP ${status}): set QUESTDB_USER and QUESTDB_PASSWORD, or QUESTDB_TOKEN`);
   }
   let answer: ExecAnswer;
   try {

@@ -14,6 +14,7 @@ import type { Logger } from '../core/logger.js';
 import { backoffDelayMs, type BackoffPolicy } from '../core/backoff.js';
 import { pause } from '../core/sleep.js';
 import { DEFAULT_BACKOFF, flushFailureKind } from './flush-retry.js';
+import { questDbCa, questDbSenderAuth } from './questdb-access.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 import { assertLoadableRows, type LoadRow } from './traffic-rows.js';
@@ -151,9 +152,12 @@ export class TrafficLoader {
       `retry_timeout=${retryTimeoutMs}`,
       `init_buf_size=${initBuf}`,
       `max_buf_size=${MAX_BUFFER_BYTES}`,
+      ...questDbSenderAuth(options.questdbHttp),
     ].join(';');
-    // Our own agent, closed by close(): the client's shared default agent would keep sockets open after us.
-    const agent = new Agent({ connect: { keepAlive: true }, pipelining: 1, keepAliveTimeout: 60_000 });
+    // Our own agent, closed by close(): the client's shared default agent would keep sockets open after us. It
+    // carries the private CA itself: the client ignores tls_ca when given an agent.
+    const ca = questDbCa(options.questdbHttp);
+    const agent = new Agent({ connect: { keepAlive: true, ...(ca ? { ca } : {}) }, pipelining: 1, keepAliveTimeout: 60_000 });
     const logger = options.logger;
     const extra = {
       agent,

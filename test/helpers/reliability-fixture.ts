@@ -16,6 +16,7 @@ import type { BackfillSummary } from '../../src/pipeline/backfill-store.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { sleep } from '../../src/core/sleep.js';
 import { runMigrations } from '../../src/store/migrations-runner.js';
+import { setQuestDbAccess } from '../../src/store/questdb-access.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
 import { byRowKey, type StoredRow } from './expected-rows.js';
@@ -170,12 +171,13 @@ export interface PrivateServices {
  * state directory of their own; the other service is the shared one, reused and never touched. The script
  * runs asynchronously: a simulator in the calling process must keep answering (and timing calls) meanwhile.
  */
-export async function startPrivateServices(which: { redis?: boolean; questdb?: boolean }): Promise<PrivateServices> {
+export async function startPrivateServices(which: { redis?: boolean; questdb?: boolean; questdbAuth?: { user: string; password: string } }): Promise<PrivateServices> {
   const dir = mkdtempSync(path.join(tmpdir(), 'cdn-etl-rel-'));
   const redisUrl = which.redis ? `redis://127.0.0.1:${await freePort()}` : SHARED_REDIS_URL;
   const questdbHttp = which.questdb ? `http://127.0.0.1:${await freePort()}` : SHARED_QUESTDB_HTTP;
   const questdbPg = which.questdb ? `postgres://admin:quest@127.0.0.1:${await freePort()}/qdb` : SHARED_QUESTDB_PG;
-  const env = { ...process.env, REDIS_URL: redisUrl, QUESTDB_HTTP: questdbHttp, QUESTDB_PG: questdbPg, CDN_ETL_SERVICES_DIR: dir, CDN_ETL_SERVICES_MODE: 'local' };
+  const auth = which.questdbAuth ? { QUESTDB_USER: which.questdbAuth.user, QUESTDB_PASSWORD: which.questdbAuth.password } : { QUESTDB_USER: '', QUESTDB_PASSWORD: '' };
+  const env = { ...process.env, ...auth, REDIS_URL: redisUrl, QUESTDB_HTTP: questdbHttp, QUESTDB_PG: questdbPg, CDN_ETL_SERVICES_DIR: dir, CDN_ETL_SERVICES_MODE: 'local' };
   const run = (command: 'up' | 'down'): Promise<void> =>
     new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['scripts/services.mjs', command], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -190,6 +192,7 @@ export async function startPrivateServices(which: { redis?: boolean; questdb?: b
       });
     });
   await run('up');
+  if (which.questdbAuth) setQuestDbAccess(questdbHttp, { auth: { kind: 'basic', ...which.questdbAuth } });
   if (which.questdb) await runMigrations({ questdbHttp });
   return {
     redisUrl,

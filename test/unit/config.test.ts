@@ -32,6 +32,8 @@ describe('loadConfig defaults', () => {
       questdbHttp: 'http://127.0.0.1:9000',
       questdbPg: 'postgres://admin:quest@127.0.0.1:8812/qdb',
       logLevel: 'info',
+      questdbAuth: undefined,
+      questdbTlsCa: undefined,
       dashboardAuth: undefined,
       metricsAuth: undefined,
       httpHosts: [],
