@@ -6,6 +6,7 @@
  */
 import { CdnClient, type ApiCallEvent } from '../aliyun/cdn-client.js';
 import { INSECURE_ENDPOINT_VARIABLE, type Config, type Credentials } from '../core/config.js';
+import { jobFingerprint } from '../core/job-fingerprint.js';
 import type { Logger } from '../core/logger.js';
 import { PipelineClient } from '../pipeline/pipeline-client.js';
 import { startPipelineWorkers, type PipelineWorkers } from '../pipeline/pipeline-workers.js';
@@ -51,6 +52,11 @@ export function createApiClient(config: Config, credentials: Credentials, hooks:
   });
 }
 
+/** The endpoint and account jobs are planned for and workers run with (core/job-fingerprint.ts). */
+export function fingerprintOf(config: Config): string {
+  return jobFingerprint({ endpoint: config.cdnEndpoint, accessKeyId: config.credentials?.accessKeyId });
+}
+
 /** Registers QuestDB's credentials and CA for every REST and ILP call to config.questdbHttp; call it right after loadConfig. */
 export function useQuestDbAccess(config: Config): Config {
   setQuestDbAccess(config.questdbHttp, { auth: config.questdbAuth, tlsCa: config.questdbTlsCa });
@@ -59,7 +65,7 @@ export function useQuestDbAccess(config: Config): Config {
 
 /** The producer side of the pipeline (record, enqueue, read the bookkeeping); throws ServiceUnavailableError('redis'). */
 export function openPipelineClient(config: Config): Promise<PipelineClient> {
-  return PipelineClient.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix });
+  return PipelineClient.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, fingerprint: fingerprintOf(config) });
 }
 
 /** A reader over PG wire for queries that carry user values (reports, gaps). */
@@ -86,6 +92,7 @@ export async function startPipelineRuntime(config: Config, api: CdnClient, optio
     workers = await startPipelineWorkers({
       redisUrl: config.redisUrl,
       prefix: config.redisPrefix,
+      fingerprint: fingerprintOf(config),
       qps: config.apiQps,
       api,
       sink: loader,
@@ -107,7 +114,7 @@ export async function startPipelineRuntime(config: Config, api: CdnClient, optio
   };
 }
 
-export type SyncRuntimeOptions = Omit<SyncServiceOptions, 'redisUrl' | 'prefix' | 'qps' | 'api' | 'sink' | 'logger'> & Pick<RuntimeOptions, 'logger' | 'onLoadBatch'>;
+export type SyncRuntimeOptions = Omit<SyncServiceOptions, 'redisUrl' | 'prefix' | 'fingerprint' | 'qps' | 'api' | 'sink' | 'logger'> & Pick<RuntimeOptions, 'logger' | 'onLoadBatch'>;
 
 /** The sync service with its loader; close() stops the service, then the loader and the API client. */
 export interface SyncRuntime {
@@ -120,7 +127,7 @@ export async function startSyncRuntime(config: Config, api: CdnClient, options: 
   const loader = await createLoader(config, { logger: options.logger, ...(onLoadBatch ? { onLoadBatch } : {}) });
   let service: RunningSync;
   try {
-    service = await startSyncService({ ...serviceOptions, redisUrl: config.redisUrl, prefix: config.redisPrefix, qps: config.apiQps, api, sink: loader });
+    service = await startSyncService({ ...serviceOptions, redisUrl: config.redisUrl, prefix: config.redisPrefix, fingerprint: fingerprintOf(config), qps: config.apiQps, api, sink: loader });
   } catch (err) {
     await loader.close();
     throw err;

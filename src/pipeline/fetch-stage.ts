@@ -15,10 +15,13 @@ import type { Chunk } from '../core/model.js';
 import type { Logger } from '../core/logger.js';
 import { replanAtCoarserTier, rowsInChunk } from '../plan/plan-backfill.js';
 import type { BackfillStore } from './backfill-store.js';
+import { fingerprintMismatch } from '../core/job-fingerprint.js';
 import { CONTENT_ATTEMPTS, compactRows, fetchJobId, fetchJobOptions, FETCH_JOB_NAME, LOAD_JOB_NAME, loadJobId, loadJobOptions, type FetchJobData, type LoadJobData } from './pipeline-jobs.js';
 import type { Pacer } from '../redis/redis-pacer.js';
 
 export const VALUE_NOT_SUPPORTED = 'InvalidStartTime.ValueNotSupported';
+/** The code of a chunk refused because its job was planned for another endpoint or account. */
+export const FOREIGN_JOB = 'Job.ForeignConfiguration';
 
 export interface FetchStageDeps {
   readonly api: CdnApi;
@@ -32,6 +35,8 @@ export interface FetchStageDeps {
   readonly logger: Logger;
   /** Wait after a throttled answer when the API suggests none, ms (default 1000). */
   readonly throttlePauseMs?: number;
+  /** This worker's configuration (core/job-fingerprint.ts); a job planned for another is refused. */
+  readonly fingerprint?: string | undefined;
 }
 
 /** Whether any slot of the chunk is still provisional (revised by the API) at `now`. Unknown tiers count as provisional. */
@@ -68,6 +73,13 @@ export function createFetchProcessor(deps: FetchStageDeps): (job: Job<FetchJobDa
         logOutcome(logger, chunk, { outcome: 'reused', rows: known.rows, calls: 0, durationMs: 0 });
         return 'reused';
       }
+    }
+    const foreign = fingerprintMismatch(job.data.fingerprint, deps.fingerprint);
+    if (foreign) {
+      const message = `${FOREIGN_JOB}: this worker does not fetch chunk ${chunk.id}: ${foreign}`;
+      await store.recordOutcome(backfillId, chunk.id, 'failed', FOREIGN_JOB, message, deps.now());
+      logger.error({ chunk: chunk.id, code: FOREIGN_JOB }, message);
+      throw new UnrecoverableError(message);
     }
     await store.transition(backfillId, chunk.id, 'fetching', { now: deps.now() });
     await deps.pacer.acquire();
@@ -123,7 +135,7 @@ async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, err: 
       await deps.fetchQueue.addBulk(
         replacements.map((c) => ({
           name: FETCH_JOB_NAME,
-          data: { backfillId, chunk: c, refetch, round, replannedFrom: chunk.id },
+          data: { backfillId, chunk: c, refetch, round, replannedFrom: chunk.id, ...(job.data.fingerprint ? { fingerprint: job.data.fingerprint } : {}) },
           opts: fetchJobOptions(fetchJobId(backfillId, c.id, round)),
         })),
       );

@@ -13,6 +13,8 @@ import { asRedisUnavailable, closeRedis, openRedis } from '../redis/redis-connec
 export interface PipelineClientOptions {
   readonly redisUrl: string;
   readonly prefix: string;
+  /** Written into every fetch job (core/job-fingerprint.ts). */
+  readonly fingerprint?: string | undefined;
 }
 
 export class PipelineClient {
@@ -21,6 +23,7 @@ export class PipelineClient {
     readonly store: BackfillStore,
     readonly fetchQueue: Queue<FetchJobData>,
     readonly loadQueue: Queue<LoadJobData>,
+    private readonly fingerprint: string | undefined,
   ) {}
 
   /** Connects; throws ServiceUnavailableError('redis') at once when Redis does not answer. */
@@ -28,7 +31,7 @@ export class PipelineClient {
     const redis = await openRedis(options.redisUrl, { role: 'producer', name: 'cdn-etl-producer' });
     const fetchQueue = new Queue<FetchJobData>(FETCH_QUEUE, { connection: redis, prefix: options.prefix });
     const loadQueue = new Queue<LoadJobData>(LOAD_QUEUE, { connection: redis, prefix: options.prefix });
-    return new PipelineClient(redis, new BackfillStore(redis, options.prefix), fetchQueue, loadQueue);
+    return new PipelineClient(redis, new BackfillStore(redis, options.prefix), fetchQueue, loadQueue, options.fingerprint);
   }
 
   /**
@@ -47,7 +50,7 @@ export class PipelineClient {
         await this.fetchQueue.addBulk(
           chunks.slice(i, i + 500).map((chunk) => ({
             name: FETCH_JOB_NAME,
-            data: { backfillId, chunk, refetch: options.refetch, round: options.round },
+            data: { backfillId, chunk, refetch: options.refetch, round: options.round, ...(this.fingerprint ? { fingerprint: this.fingerprint } : {}) },
             opts: fetchJobOptions(fetchJobId(backfillId, chunk.id, options.round)),
           })),
         );

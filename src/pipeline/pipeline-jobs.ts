@@ -15,6 +15,8 @@ export interface FetchJobData {
   readonly round: number;
   /** The chunk id this chunk replaces after an InvalidStartTime.ValueNotSupported answer. */
   readonly replannedFrom?: string | undefined;
+  /** core/job-fingerprint.ts: the endpoint and account it was planned for; a worker of another refuses it. */
+  readonly fingerprint?: string | undefined;
 }
 
 /** Rows as [ts (epoch ms), intervalS, value]: about 30 bytes of JSON each. */

@@ -27,6 +27,8 @@ export const DEFAULT_LOAD_CONCURRENCY = 64;
 export interface PipelineWorkersOptions {
   readonly redisUrl: string;
   readonly prefix: string;
+  /** This worker's configuration (core/job-fingerprint.ts): fetch jobs planned for another are refused. */
+  readonly fingerprint?: string | undefined;
   /** Calls per second shared by every worker process on this prefix. */
   readonly qps: number;
   readonly api: CdnApi;
@@ -84,7 +86,7 @@ export async function startPipelineWorkers(options: PipelineWorkersOptions): Pro
   }
   if (options.stages?.fetch !== false) {
     const pacer = createRedisPacer(redis, pipelineKeys(options.prefix).pacer, { qps: options.qps, guardMs: options.guardMs });
-    const processor = createFetchProcessor({ api: options.api, pacer, store, fetchQueue, loadQueue, tiers, marginMs: options.marginMs ?? DEFAULT_MARGIN_MS, now, logger });
+    const processor = createFetchProcessor({ api: options.api, pacer, store, fetchQueue, loadQueue, tiers, marginMs: options.marginMs ?? DEFAULT_MARGIN_MS, now, logger, fingerprint: options.fingerprint });
     fetchWorker = new Worker<FetchJobData>(FETCH_QUEUE, processor, {
       ...common,
       concurrency: options.fetchConcurrency ?? DEFAULT_FETCH_CONCURRENCY,

@@ -29,6 +29,8 @@ export interface SyncJobData {
 export interface SyncServiceOptions {
   readonly redisUrl: string;
   readonly prefix: string;
+  /** core/job-fingerprint.ts: written into the passes' fetch jobs and checked by this service's workers. */
+  readonly fingerprint?: string | undefined;
   /** Calls per second shared by every worker on the prefix. */
   readonly qps: number;
   readonly api: CdnApi;
@@ -81,7 +83,7 @@ export async function applySince(redis: Redis, prefix: string, domains: readonly
 export async function startSyncService(options: SyncServiceOptions): Promise<RunningSync> {
   const logger = options.logger ?? silentLogger();
   const now = options.now ?? Date.now;
-  const client = await PipelineClient.open({ redisUrl: options.redisUrl, prefix: options.prefix });
+  const client = await PipelineClient.open({ redisUrl: options.redisUrl, prefix: options.prefix, fingerprint: options.fingerprint });
   let workers: PipelineWorkers | undefined;
   let schedulerQueue: Queue<SyncJobData> | undefined;
   let passWorker: Worker<SyncJobData> | undefined;
@@ -94,6 +96,7 @@ export async function startSyncService(options: SyncServiceOptions): Promise<Run
     workers = await startPipelineWorkers({
       redisUrl: options.redisUrl,
       prefix: options.prefix,
+      fingerprint: options.fingerprint,
       qps: options.qps,
       api: options.api,
       sink: options.sink,

@@ -1,6 +1,7 @@
 /**
  * Issue 15, finding 9: what a job keeps in Redis. A failed job stores its error's code and message, never a stack
- * trace (install paths); real Redis, the simulator, real workers.
+ * trace (install paths); every fetch job carries the fingerprint of the endpoint and account it was planned for,
+ * and a worker of another configuration refuses it. Real Redis, the simulator, real workers.
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -11,6 +12,7 @@ import { startBackfill } from '../../src/pipeline/backfill-runner.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { FETCH_QUEUE } from '../../src/pipeline/pipeline-keys.js';
 import { startPipelineWorkers } from '../../src/pipeline/pipeline-workers.js';
+import { jobFingerprint } from '../../src/core/job-fingerprint.js';
 import { DEMO_CREDENTIALS } from '../../src/sim/simulator.js';
 import { cleanPrefix, HOUR, REDIS_URL, startTestSimulator, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';
 
@@ -57,6 +59,64 @@ describe('job records in Redis (issue 15, finding 9)', () => {
       await client.close();
       await api.close();
       await sim.close();
+    }
+  }, 120_000);
+
+  it.each([
+    ['another endpoint', { endpoint: 'elsewhere', accessKeyId: DEMO_CREDENTIALS.accessKeyId }, 'it was planned for another CDN endpoint (CDN_ENDPOINT)'],
+    ['another account', { endpoint: 'same', accessKeyId: 'LTAI5tSomeoneElse' }, 'it was planned for another account (ALIBABA_CLOUD_ACCESS_KEY_ID)'],
+  ])('a job planned for %s is refused, never fetched (issue 15, finding 9)', async (_name, planned, reason) => {
+    const prefix2 = uniquePrefix();
+    const [domain] = uniqueDomains(1) as [string];
+    const sim = await startTestSimulator([domain]);
+    const api = new CdnClient({ endpoint: sim.url, credentials: DEMO_CREDENTIALS });
+    const plannedFor = jobFingerprint({ endpoint: planned.endpoint === 'same' ? sim.url : 'https://cdn.elsewhere.example', accessKeyId: planned.accessKeyId });
+    const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix: prefix2, fingerprint: plannedFor });
+    const sink = { load: async () => ({ rows: 0, batches: 0, retries: 0 }) };
+    const fingerprint = jobFingerprint({ endpoint: sim.url, accessKeyId: DEMO_CREDENTIALS.accessKeyId });
+    const workers = await startPipelineWorkers({ redisUrl: REDIS_URL, prefix: prefix2, fingerprint, qps: 10, api, sink, stages: { fetch: true, load: false } });
+    try {
+      const to = Math.floor((Date.now() - 3 * HOUR) / HOUR) * HOUR;
+      const { id, plan } = await startBackfill(client, { domains: [domain], from: to - HOUR, to, now: Date.now(), refetch: false });
+      await until(async () => ((await client.store.summary(id))?.state === 'failed' ? true : undefined), 60_000);
+      const failures = await client.store.failures(id);
+      expect(failures.map((f) => [f.code, f.message])).toEqual([
+        ['Job.ForeignConfiguration', `Job.ForeignConfiguration: this worker does not fetch chunk ${plan.chunks[0]!.id}: ${reason}`],
+      ]);
+      expect(sim.stats().callsByDomain[domain] ?? 0).toBe(0);
+      const [job] = await client.fetchQueue.getFailed();
+      expect(job!.data.fingerprint).toBe(plannedFor);
+      expect(JSON.stringify(job!.data)).not.toContain(DEMO_CREDENTIALS.accessKeyId);
+    } finally {
+      await workers.close();
+      await client.close();
+      await api.close();
+      await sim.close();
+      await cleanPrefix(prefix2);
+    }
+  }, 120_000);
+
+  it('a job planned for the same endpoint and account is fetched', async () => {
+    const prefix3 = uniquePrefix();
+    const [domain] = uniqueDomains(1) as [string];
+    const sim = await startTestSimulator([domain]);
+    const api = new CdnClient({ endpoint: sim.url, credentials: DEMO_CREDENTIALS });
+    const fingerprint = jobFingerprint({ endpoint: sim.url, accessKeyId: DEMO_CREDENTIALS.accessKeyId });
+    // Planned without credentials (backfill --detach): only the endpoint is named, and it matches.
+    const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix: prefix3, fingerprint: jobFingerprint({ endpoint: sim.url }) });
+    const sink = { load: async () => ({ rows: 0, batches: 0, retries: 0 }) };
+    const workers = await startPipelineWorkers({ redisUrl: REDIS_URL, prefix: prefix3, fingerprint, qps: 10, api, sink, stages: { fetch: true, load: false } });
+    try {
+      const to = Math.floor((Date.now() - 3 * HOUR) / HOUR) * HOUR;
+      const { id } = await startBackfill(client, { domains: [domain], from: to - HOUR, to, now: Date.now(), refetch: false });
+      await until(async () => ((await client.store.chunksIn(id, ['loading'])).length === 1 ? true : undefined), 60_000);
+      expect(sim.stats().callsByDomain[domain]).toBeGreaterThan(0);
+    } finally {
+      await workers.close();
+      await client.close();
+      await api.close();
+      await sim.close();
+      await cleanPrefix(prefix3);
     }
   }, 120_000);
 });
