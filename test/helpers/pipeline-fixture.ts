@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { main } from '../../src/cli.js';
+import { sleep } from '../../src/core/sleep.js';
 import type { Chunk } from '../../src/core/model.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { DEMO_CREDENTIALS, startSimulator, type RunningSimulator, type SimulatorOptions, type SimulatorStats } from '../../src/sim/simulator.js';
@@ -233,4 +234,15 @@ export function useTestScope(options: { readonly needsBuild?: boolean } = {}): T
     },
     closeAfterTest,
   };
+}
+
+/** Polls `probe` every 100 ms until it gives a value; the timeout only guards against a hang (generous), never the claim. */
+export async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(100);
+  }
 }

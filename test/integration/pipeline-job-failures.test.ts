@@ -8,21 +8,10 @@ import { CdnClient } from '../../src/aliyun/cdn-client.js';
 import { startBackfill } from '../../src/pipeline/backfill-runner.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { startPipelineWorkers } from '../../src/pipeline/pipeline-workers.js';
-import { sleep } from '../../src/core/sleep.js';
 import { DEMO_CREDENTIALS } from '../../src/sim/simulator.js';
-import { cleanPrefix, REDIS_URL, startTestSimulator, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';
+import { cleanPrefix, REDIS_URL, startTestSimulator, uniqueDomains, uniquePrefix, until } from '../helpers/pipeline-fixture.js';
 
 const HOUR = 3_600_000;
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(100);
-  }
-}
 
 describe('jobs failed by BullMQ itself', () => {
   const prefix = uniquePrefix();

@@ -7,25 +7,13 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CdnClient } from '../../src/aliyun/cdn-client.js';
-import { sleep } from '../../src/core/sleep.js';
 import { startBackfill } from '../../src/pipeline/backfill-runner.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { FETCH_QUEUE } from '../../src/pipeline/pipeline-keys.js';
 import { startPipelineWorkers } from '../../src/pipeline/pipeline-workers.js';
 import { jobFingerprint } from '../../src/core/job-fingerprint.js';
 import { DEMO_CREDENTIALS } from '../../src/sim/simulator.js';
-import { cleanPrefix, HOUR, REDIS_URL, startTestSimulator, uniqueDomains, uniquePrefix } from '../helpers/pipeline-fixture.js';
-
-/** Polls; the timeout only guards against a hang (generous), it is not the claim. */
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(100);
-  }
-}
+import { cleanPrefix, HOUR, REDIS_URL, startTestSimulator, uniqueDomains, uniquePrefix, until } from '../helpers/pipeline-fixture.js';
 
 describe('job records in Redis (issue 15, finding 9)', () => {
   const prefix = uniquePrefix();
@@ -62,31 +50,20 @@ describe('job records in Redis (issue 15, finding 9)', () => {
     }
   }, 120_000);
 
-  it.each([
-    ['another endpoint', { endpoint: 'elsewhere', accessKeyId: DEMO_CREDENTIALS.accessKeyId }, 'it was planned for another CDN endpoint (CDN_ENDPOINT)'],
-    ['another account', { endpoint: 'same', accessKeyId: 'LTAI5tSomeoneElse' }, 'it was planned for another account (ALIBABA_CLOUD_ACCESS_KEY_ID)'],
-  ])('a job planned for %s is refused, never fetched (issue 15, finding 9)', async (_name, planned, reason) => {
+  /** One backfill of one chunk planned with `planned` (given the simulator's url), run by a fetch worker of this account on the simulator. */
+  async function runPlannedFor(planned: (simUrl: string) => string, check: (ctx: { id: string; chunkId: string; domain: string; client: PipelineClient; sim: Awaited<ReturnType<typeof startTestSimulator>> }) => Promise<void>): Promise<void> {
     const prefix2 = uniquePrefix();
     const [domain] = uniqueDomains(1) as [string];
     const sim = await startTestSimulator([domain]);
     const api = new CdnClient({ endpoint: sim.url, credentials: DEMO_CREDENTIALS });
-    const plannedFor = jobFingerprint({ endpoint: planned.endpoint === 'same' ? sim.url : 'https://cdn.elsewhere.example', accessKeyId: planned.accessKeyId });
-    const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix: prefix2, fingerprint: plannedFor });
+    const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix: prefix2, fingerprint: planned(sim.url) });
     const sink = { load: async () => ({ rows: 0, batches: 0, retries: 0 }) };
     const fingerprint = jobFingerprint({ endpoint: sim.url, accessKeyId: DEMO_CREDENTIALS.accessKeyId });
     const workers = await startPipelineWorkers({ redisUrl: REDIS_URL, prefix: prefix2, fingerprint, qps: 10, api, sink, stages: { fetch: true, load: false } });
     try {
       const to = Math.floor((Date.now() - 3 * HOUR) / HOUR) * HOUR;
       const { id, plan } = await startBackfill(client, { domains: [domain], from: to - HOUR, to, now: Date.now(), refetch: false });
-      await until(async () => ((await client.store.summary(id))?.state === 'failed' ? true : undefined), 60_000);
-      const failures = await client.store.failures(id);
-      expect(failures.map((f) => [f.code, f.message])).toEqual([
-        ['Job.ForeignConfiguration', `Job.ForeignConfiguration: this worker does not fetch chunk ${plan.chunks[0]!.id}: ${reason}`],
-      ]);
-      expect(sim.stats().callsByDomain[domain] ?? 0).toBe(0);
-      const [job] = await client.fetchQueue.getFailed();
-      expect(job!.data.fingerprint).toBe(plannedFor);
-      expect(JSON.stringify(job!.data)).not.toContain(DEMO_CREDENTIALS.accessKeyId);
+      await check({ id, chunkId: plan.chunks[0]!.id, domain, client, sim });
     } finally {
       await workers.close();
       await client.close();
@@ -94,29 +71,33 @@ describe('job records in Redis (issue 15, finding 9)', () => {
       await sim.close();
       await cleanPrefix(prefix2);
     }
+  }
+
+  it.each([
+    ['another endpoint', () => 'https://cdn.elsewhere.example', DEMO_CREDENTIALS.accessKeyId, 'it was planned for another CDN endpoint (CDN_ENDPOINT)'],
+    ['another account', (url: string) => url, 'LTAI5tSomeoneElse', 'it was planned for another account (ALIBABA_CLOUD_ACCESS_KEY_ID)'],
+  ])('a job planned for %s is refused, never fetched (issue 15, finding 9)', async (_name, endpoint, accessKeyId, reason) => {
+    await runPlannedFor(
+      (url) => jobFingerprint({ endpoint: endpoint(url), accessKeyId }),
+      async ({ id, chunkId, domain, client, sim }) => {
+        await until(async () => ((await client.store.summary(id))?.state === 'failed' ? true : undefined), 60_000);
+        const failures = await client.store.failures(id);
+        expect(failures.map((f) => [f.code, f.message])).toEqual([['Job.ForeignConfiguration', `Job.ForeignConfiguration: this worker does not fetch chunk ${chunkId}: ${reason}`]]);
+        expect(sim.stats().callsByDomain[domain] ?? 0).toBe(0);
+        const [job] = await client.fetchQueue.getFailed();
+        expect(job!.data.fingerprint).toBe(jobFingerprint({ endpoint: endpoint(sim.url), accessKeyId }));
+        expect(JSON.stringify(job!.data)).not.toContain(DEMO_CREDENTIALS.accessKeyId);
+      },
+    );
   }, 120_000);
 
-  it('a job planned for the same endpoint and account is fetched', async () => {
-    const prefix3 = uniquePrefix();
-    const [domain] = uniqueDomains(1) as [string];
-    const sim = await startTestSimulator([domain]);
-    const api = new CdnClient({ endpoint: sim.url, credentials: DEMO_CREDENTIALS });
-    const fingerprint = jobFingerprint({ endpoint: sim.url, accessKeyId: DEMO_CREDENTIALS.accessKeyId });
-    // Planned without credentials (backfill --detach): only the endpoint is named, and it matches.
-    const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix: prefix3, fingerprint: jobFingerprint({ endpoint: sim.url }) });
-    const sink = { load: async () => ({ rows: 0, batches: 0, retries: 0 }) };
-    const workers = await startPipelineWorkers({ redisUrl: REDIS_URL, prefix: prefix3, fingerprint, qps: 10, api, sink, stages: { fetch: true, load: false } });
-    try {
-      const to = Math.floor((Date.now() - 3 * HOUR) / HOUR) * HOUR;
-      const { id } = await startBackfill(client, { domains: [domain], from: to - HOUR, to, now: Date.now(), refetch: false });
-      await until(async () => ((await client.store.chunksIn(id, ['loading'])).length === 1 ? true : undefined), 60_000);
-      expect(sim.stats().callsByDomain[domain]).toBeGreaterThan(0);
-    } finally {
-      await workers.close();
-      await client.close();
-      await api.close();
-      await sim.close();
-      await cleanPrefix(prefix3);
-    }
+  it('a job planned for the same endpoint (without credentials: backfill --detach) is fetched', async () => {
+    await runPlannedFor(
+      (url) => jobFingerprint({ endpoint: url }),
+      async ({ id, domain, client, sim }) => {
+        await until(async () => ((await client.store.chunksIn(id, ['loading'])).length === 1 ? true : undefined), 60_000);
+        expect(sim.stats().callsByDomain[domain]).toBeGreaterThan(0);
+      },
+    );
   }, 120_000);
 });
