@@ -25,10 +25,11 @@ export interface RuntimeOptions {
   readonly onLoadBatch?: (event: LoadBatchEvent) => void;
 }
 
-/** Workers plus the client and loader they own; close() stops all three in order. */
+/** Workers plus the client and loader they own; close() stops all three in order, abandon() gives that up. */
 export interface PipelineRuntime {
   readonly workers: PipelineWorkers;
   close(): Promise<void>;
+  abandon(): void;
 }
 
 /**
@@ -110,6 +111,10 @@ export async function startPipelineRuntime(config: Config, api: CdnClient, optio
       await workers.close();
       await loader.close();
       await api.close();
+    },
+    abandon() {
+      workers.abandon();
+      void api.close().catch(() => undefined);
     },
   };
 }

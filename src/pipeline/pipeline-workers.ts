@@ -56,6 +56,11 @@ export interface PipelineWorkers {
   readonly loadWorker: Worker<LoadJobData> | undefined;
   /** Graceful: in-flight fetches finish and hand their rows on, pending loads are flushed; the rest stays queued. */
   close(): Promise<void>;
+  /**
+   * Gives up a close() that does not end (Redis or QuestDB down): the workers stop without waiting for their jobs
+   * (which go back to the queue when their locks expire) and the connection is dropped. Never throws.
+   */
+  abandon(): void;
 }
 
 /** Starts the workers; they run until close(). */
@@ -131,6 +136,10 @@ export async function startPipelineWorkers(options: PipelineWorkersOptions): Pro
         await closeRedis(redis);
       })();
       return closing;
+    },
+    abandon() {
+      for (const w of [fetchWorker, loadWorker]) void w?.close(true).catch(() => undefined);
+      redis.disconnect();
     },
   };
 }
