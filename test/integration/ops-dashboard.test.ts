@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/core/config.js';
 import { startOpsServer } from '../../src/ops/ops-server.js';
 import { capturingLogger } from '../helpers/ops-fixture.js';
 import { cleanPrefix, REDIS_URL, uniquePrefix } from '../helpers/pipeline-fixture.js';
+import { SERVICES_ENV } from '../helpers/test-services.js';
 
 interface BoardQueue {
   name: string;
@@ -52,7 +53,7 @@ describe('queue dashboard at /queues', () => {
 
   it('lists the fetch and load queues with their jobs, and refuses every action in read-only mode', async () => {
     const { prefix, fetchQueue } = await withJobs();
-    const server = await startOpsServer({ config: loadConfig({ CDN_ETL_REDIS_PREFIX: prefix }), port: 0 });
+    const server = await startOpsServer({ config: loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: prefix }), port: 0 });
     cleanups.push(() => server.close());
 
     const page = await fetch(`${server.url}/queues`);
@@ -88,7 +89,7 @@ describe('queue dashboard at /queues', () => {
 
   it('allows actions when started with queueActions', async () => {
     const { prefix, fetchQueue } = await withJobs();
-    const server = await startOpsServer({ config: loadConfig({ CDN_ETL_REDIS_PREFIX: prefix }), port: 0, queueActions: true });
+    const server = await startOpsServer({ config: loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: prefix }), port: 0, queueActions: true });
     cleanups.push(() => server.close());
     expect((await boardQueues(server.url)).every((q) => !q.readOnlyMode)).toBe(true);
 
@@ -103,7 +104,7 @@ describe('queue dashboard at /queues', () => {
   it('asks for basic auth on /queues only when it is configured, and never logs the password', async () => {
     const { prefix } = await withJobs();
     const { logger, lines } = capturingLogger('debug');
-    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: prefix, CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD });
+    const config = loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: prefix, CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD });
     logger.info({ config }, 'config at start');
     const server = await startOpsServer({ config, port: 0, logger });
     cleanups.push(() => server.close());
@@ -131,7 +132,7 @@ describe('queue dashboard at /queues', () => {
   it('warns when the dashboard is reachable from the network without auth', async () => {
     const prefix = uniquePrefix();
     const { logger, lines } = capturingLogger('info');
-    const server = await startOpsServer({ config: loadConfig({ CDN_ETL_REDIS_PREFIX: prefix }), port: 0, host: '0.0.0.0', logger });
+    const server = await startOpsServer({ config: loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: prefix }), port: 0, host: '0.0.0.0', logger });
     cleanups.push(() => server.close());
     expect(server.url).toBe(`http://0.0.0.0:${server.port}`);
     const warnings = lines.filter((l) => l.includes('"level":40'));
