@@ -121,6 +121,12 @@ export interface SimulatorOptions {
   readonly hostile?: HostileOptions;
   /** Extra latency added to every API answer, ms (default 0). A [min, max] pair draws uniformly. */
   readonly latencyMs?: number | readonly [number, number];
+  /**
+   * The simulator's clock, epoch ms (default Date.now): the arrival time that the quota's calendar second, the
+   * timestamp check and the data's freshness are judged by. A test that needs calls to arrive in one second
+   * gives a fixed clock instead of racing the real one.
+   */
+  readonly clock?: () => number;
   /** Account state: `not-opened` or `suspended` answer OperationDenied to every traffic call. */
   readonly account?: 'active' | 'not-opened' | 'suspended';
 }

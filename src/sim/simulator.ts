@@ -100,6 +100,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const throttleStatus = options.throttle?.status ?? 400;
   const [latencyMin, latencyMax] = typeof options.latencyMs === 'number' ? [options.latencyMs, options.latencyMs] : (options.latencyMs ?? [0, 0]);
   let currentFaults: FaultOptions = options.faults ?? {};
+  const clock = options.clock ?? Date.now;
   /** Pending waits (latency, stalls); close() ends them so no handler outlives the server. */
   const timers = new Map<NodeJS.Timeout, () => void>();
 
@@ -194,7 +195,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   };
 
   const handle = async (http: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<void> => {
-    const receivedAt = Date.now();
+    const receivedAt = clock();
     const req = toSimRequest(http.method ?? 'GET', http.url ?? '/', http.headers, raw);
     const requestId = randomUUID().toUpperCase();
     const routed = routeCall(req, ACTIONS);

@@ -10,3 +10,6 @@ export const QUESTDB_PG = process.env.QUESTDB_PG ?? 'postgres://admin:quest@127.
 /** The TCP ports behind those URLs, for forwarders that cut and restore a connection on purpose. */
 export const QUESTDB_HTTP_PORT = Number(new URL(QUESTDB_HTTP).port || 80);
 export const REDIS_PORT = Number(new URL(REDIS_URL).port || 6379);
+
+/** The three, as environment variables: for a Config built in a test (`loadConfig({ ...SERVICES_ENV, ... })`). */
+export const SERVICES_ENV: Readonly<Record<string, string>> = Object.freeze({ REDIS_URL, QUESTDB_HTTP, QUESTDB_PG });

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/core/config.js';
 import { startOpsServer } from '../../src/ops/ops-server.js';
 import { capturingLogger } from '../helpers/ops-fixture.js';
 import { cleanPrefix, REDIS_URL, uniquePrefix } from '../helpers/pipeline-fixture.js';
+import { SERVICES_ENV } from '../helpers/test-services.js';
 
 interface BoardQueue {
   name: string;
@@ -67,7 +68,7 @@ describe('queue dashboard at /queues', () => {
 
   it('lists the fetch and load queues with their jobs, and refuses every action in read-only mode', async () => {
     const { prefix, fetchQueue } = await withJobs();
-    const server = await startOpsServer({ config: loadConfig({ CDN_ETL_REDIS_PREFIX: prefix }), port: 0 });
+    const server = await startOpsServer({ config: loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: prefix }), port: 0 });
     cleanups.push(() => server.close());
 
     const page = await fetch(`${server.url}/queues`);
@@ -103,7 +104,7 @@ describe('queue dashboard at /queues', () => {
 
   it('allows actions when started with queueActions, with basic auth and a same-origin request', async () => {
     const { prefix, fetchQueue } = await withJobs();
-    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: prefix, CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD });
+    const config = loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: prefix, CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD });
     const server = await startOpsServer({ config, port: 0, queueActions: true });
     cleanups.push(() => server.close());
     const headers = { ...basic('ops', PASSWORD), origin: server.url };
@@ -120,7 +121,7 @@ describe('queue dashboard at /queues', () => {
   it('asks for basic auth on /queues only when it is configured, and never logs the password', async () => {
     const { prefix } = await withJobs();
     const { logger, lines } = capturingLogger('debug');
-    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: prefix, CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD });
+    const config = loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: prefix, CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD });
     logger.info({ config }, 'config at start');
     const server = await startOpsServer({ config, port: 0, logger });
     cleanups.push(() => server.close());
@@ -145,7 +146,7 @@ describe('queue dashboard at /queues', () => {
   });
 
   it('refuses to start without basic auth when actions are allowed or the address is not loopback (issue 15, finding 5)', async () => {
-    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: uniquePrefix() });
+    const config = loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: uniquePrefix() });
     const actions = await startOpsServer({ config, port: 0, queueActions: true }).then(
       () => undefined,
       (err: unknown) => err,
@@ -161,7 +162,7 @@ describe('queue dashboard at /queues', () => {
   });
 
   it('with auth on 0.0.0.0 it starts and answers a loopback host name', async () => {
-    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: uniquePrefix(), CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD });
+    const config = loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: uniquePrefix(), CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD });
     const server = await startOpsServer({ config, port: 0, host: '0.0.0.0' });
     cleanups.push(() => server.close());
     expect(server.url).toBe(`http://0.0.0.0:${server.port}`);
@@ -170,7 +171,7 @@ describe('queue dashboard at /queues', () => {
 
   it('refuses a foreign Host header (DNS rebinding) and a cross-site POST (issue 15, finding 5)', async () => {
     const { prefix, fetchQueue } = await withJobs();
-    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: prefix, CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD, CDN_ETL_HTTP_HOSTS: 'etl.internal' });
+    const config = loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: prefix, CDN_ETL_DASHBOARD_USER: 'ops', CDN_ETL_DASHBOARD_PASSWORD: PASSWORD, CDN_ETL_HTTP_HOSTS: 'etl.internal' });
     const server = await startOpsServer({ config, port: 0, queueActions: true });
     cleanups.push(() => server.close());
     const at = `127.0.0.1:${server.port}`;
@@ -193,7 +194,7 @@ describe('queue dashboard at /queues', () => {
 
   it('guards /metrics with basic auth or a bearer token when configured, and slows failed logins (issue 15, finding 6)', async () => {
     const token = 'metrics-token-Vv7pQ2';
-    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: uniquePrefix(), CDN_ETL_METRICS_TOKEN: token });
+    const config = loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: uniquePrefix(), CDN_ETL_METRICS_TOKEN: token });
     const server = await startOpsServer({ config, port: 0 });
     cleanups.push(() => server.close());
     const anonymous = await fetch(`${server.url}/metrics`);
@@ -207,7 +208,7 @@ describe('queue dashboard at /queues', () => {
     const locked = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
     expect([locked.status, locked.headers.get('retry-after'), await locked.text()]).toEqual([429, '1', 'too many failed logins: try again later\n']);
 
-    const config2 = loadConfig({ CDN_ETL_REDIS_PREFIX: uniquePrefix(), CDN_ETL_METRICS_USER: 'prom', CDN_ETL_METRICS_PASSWORD: PASSWORD });
+    const config2 = loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: uniquePrefix(), CDN_ETL_METRICS_USER: 'prom', CDN_ETL_METRICS_PASSWORD: PASSWORD });
     const server2 = await startOpsServer({ config: config2, port: 0 });
     cleanups.push(() => server2.close());
     expect((await fetch(`${server2.url}/metrics`)).status).toBe(401);

@@ -10,7 +10,7 @@ import { startOpsServer, type RunningOpsServer } from '../../src/ops/ops-server.
 import { sleep } from '../../src/core/sleep.js';
 import { capturingLogger, Forwarder, freePort, sample, scrape } from '../helpers/ops-fixture.js';
 import { uniquePrefix } from '../helpers/pipeline-fixture.js';
-import { QUESTDB_HTTP, QUESTDB_HTTP_PORT, REDIS_PORT } from '../helpers/test-services.js';
+import { QUESTDB_HTTP_PORT, REDIS_PORT, SERVICES_ENV } from '../helpers/test-services.js';
 
 interface HealthBody {
   status: string;
@@ -44,8 +44,8 @@ describe('/healthz', () => {
     await questdb.start();
     cleanups.push(() => questdb.stop());
     const { logger, lines } = capturingLogger();
-    const config = loadConfig({ QUESTDB_HTTP: `http://127.0.0.1:${questdb.port}`, CDN_ETL_REDIS_PREFIX: uniquePrefix() });
-    const server = await startOpsServer({ config, port: 0, logger, healthTimeoutMs: 1_000 });
+    const config = loadConfig({ ...SERVICES_ENV, QUESTDB_HTTP: `http://127.0.0.1:${questdb.port}`, CDN_ETL_REDIS_PREFIX: uniquePrefix() });
+    const server = await startOpsServer({ config, port: 0, logger, healthTimeoutMs: 10_000 });
     cleanups.push(() => server.close());
 
     const up = await healthz(server);
@@ -76,8 +76,8 @@ describe('/healthz', () => {
     const redis = new Forwarder(await freePort(), REDIS_PORT);
     await redis.start();
     cleanups.push(() => redis.stop());
-    const config = loadConfig({ REDIS_URL: `redis://127.0.0.1:${redis.port}`, QUESTDB_HTTP, CDN_ETL_REDIS_PREFIX: uniquePrefix() });
-    const server = await startOpsServer({ config, port: 0, healthTimeoutMs: 1_000 });
+    const config = loadConfig({ ...SERVICES_ENV, REDIS_URL: `redis://127.0.0.1:${redis.port}`, CDN_ETL_REDIS_PREFIX: uniquePrefix() });
+    const server = await startOpsServer({ config, port: 0, healthTimeoutMs: 10_000 });
     cleanups.push(() => server.close());
 
     expect((await healthz(server)).status).toBe(200);
@@ -106,7 +106,7 @@ describe('/healthz', () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     });
-    const config = loadConfig({ QUESTDB_HTTP: `http://127.0.0.1:${port}`, CDN_ETL_REDIS_PREFIX: uniquePrefix() });
+    const config = loadConfig({ ...SERVICES_ENV, QUESTDB_HTTP: `http://127.0.0.1:${port}`, CDN_ETL_REDIS_PREFIX: uniquePrefix() });
     const server = await startOpsServer({ config, port: 0, healthTimeoutMs: 300 });
     cleanups.push(() => server.close());
     const h = await healthz(server);
@@ -115,7 +115,7 @@ describe('/healthz', () => {
   });
 
   it('refuses a port given and taken, naming --http-port; runs without server when only the default port is taken', async () => {
-    const config = loadConfig({ CDN_ETL_REDIS_PREFIX: uniquePrefix() });
+    const config = loadConfig({ ...SERVICES_ENV, CDN_ETL_REDIS_PREFIX: uniquePrefix() });
     const first = await startOpsServer({ config, port: 0 });
     cleanups.push(() => first.close());
     await expect(startOpsServer({ config, port: first.port })).rejects.toMatchObject({ code: 'CDN_ETL_INVALID_ARGUMENT', source: '--http-port' });

@@ -31,11 +31,6 @@ function range(start: number, end: number): Record<string, string> {
   return { StartTime: toWireTime(start), EndTime: toWireTime(end) };
 }
 
-async function waitForSecondStart(): Promise<void> {
-  const ms = Date.now() % 1000;
-  if (ms > 20) await new Promise((r) => setTimeout(r, 1000 - ms + 2));
-}
-
 describe('GET /', () => {
   it('says it is the cdn-etl simulator', async () => {
     const s = await sim();
@@ -170,13 +165,19 @@ describe('authentication before parameters', () => {
 });
 
 describe('quota', () => {
-  it('11 calls in one calendar second: at least one Throttling (status 400 by default)', async () => {
+  // The simulator's clock stands still in these tests: every call arrives in the same calendar second by
+  // construction, so the counts are exact however slowly this machine sends them.
+  const stillClock = (): (() => number) => {
+    const at = Math.floor(Date.now() / 1000) * 1000 + 500;
+    return () => at;
+  };
+
+  it('11 calls in one calendar second: exactly one Throttling (status 400 by default)', async () => {
     const d = unique('quota');
-    const s = await sim({ domains: [{ name: d }], qps: 10 });
-    await waitForSecondStart();
+    const s = await sim({ domains: [{ name: d }], qps: 10, clock: stillClock() });
     const results = await Promise.all(Array.from({ length: 11 }, () => call(s.url, { params: { DomainName: d } })));
     const throttled = results.filter((r) => r.json.Code === 'Throttling.User');
-    expect(throttled.length).toBeGreaterThanOrEqual(1);
+    expect(throttled.length).toBe(1);
     expect(throttled.every((r) => r.status === 400 && r.headers['x-acs-retry-after'] === undefined)).toBe(true);
     expect(results.filter((r) => r.status === 200).length + throttled.length).toBe(11);
     const stats = s.stats();
@@ -188,8 +189,7 @@ describe('quota', () => {
 
   it('keeps one quota per action: DescribeUserDomains does not spend the traffic quota', async () => {
     const d = unique('peraction');
-    const s = await sim({ domains: [{ name: d }], qps: 2 });
-    await waitForSecondStart();
+    const s = await sim({ domains: [{ name: d }], qps: 2, clock: stillClock() });
     const results = await Promise.all([
       call(s.url, { params: { DomainName: d } }),
       call(s.url, { params: { DomainName: d } }),
@@ -202,11 +202,10 @@ describe('quota', () => {
 
   it('can answer Throttling as the seed does (503) with x-acs-retry-after', async () => {
     const d = unique('quota503');
-    const s = await sim({ domains: [{ name: d }], qps: 1, throttle: { status: 503, code: 'Throttling', retryAfterMs: 750 } });
-    await waitForSecondStart();
+    const s = await sim({ domains: [{ name: d }], qps: 1, throttle: { status: 503, code: 'Throttling', retryAfterMs: 750 }, clock: stillClock() });
     const results = await Promise.all(Array.from({ length: 3 }, () => call(s.url, { params: { DomainName: d } })));
     const throttled = results.filter((r) => r.status === 503);
-    expect(throttled.length).toBeGreaterThanOrEqual(1);
+    expect(throttled.length).toBe(2);
     expect(throttled[0]!.json.Code).toBe('Throttling');
     expect(throttled[0]!.headers['x-acs-retry-after']).toBe('750');
   });
@@ -335,8 +334,9 @@ describe('options', () => {
 
   it('latencyMs delays the answer, not the arrival the quota judges', async () => {
     const d = unique('latency');
-    const s = await sim({ domains: [{ name: d }], latencyMs: [150, 250], qps: 3 });
-    await waitForSecondStart();
+    // One calendar second for all three arrivals (a still clock): the quota admits exactly 3.
+    const at = Math.floor(Date.now() / 1000) * 1000 + 500;
+    const s = await sim({ domains: [{ name: d }], latencyMs: [150, 250], qps: 3, clock: () => at });
     const started = Date.now();
     const results = await Promise.all(Array.from({ length: 3 }, () => call(s.url, { params: { DomainName: d } })));
     expect(Date.now() - started).toBeGreaterThanOrEqual(145);

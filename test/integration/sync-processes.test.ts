@@ -46,7 +46,9 @@ describe('sync across processes', () => {
     const started = Date.now();
     const a = await startTestSync(h, { everyMs, since, onPass: (report) => passes.push({ report, endedAt: Date.now(), by: 'a' }) });
     const b = await startTestSync(h, { everyMs, since, onPass: (report) => passes.push({ report, endedAt: Date.now(), by: 'b' }) });
-    await sleep(9_000);
+    // Until the schedule has run three passes (progress, not a fixed sleep: a busy machine runs them later), with a
+    // generous guard against a schedule that never fires.
+    for (let waited = 0; passes.length < 3 && waited < 120_000; waited += 100) await sleep(100);
     await Promise.all([a.close(), b.close()]);
     const elapsed = Date.now() - started;
 
@@ -70,7 +72,7 @@ describe('sync across processes', () => {
     expect(new Set(rows.map((r) => `${r.domain}|${r.ts}`)).size).toBe(rows.length);
     const newestEnd = Math.floor((Date.now() - 5 * MIN) / MIN) * MIN;
     expect(rows.length).toBeGreaterThanOrEqual(2 * ((newestEnd - MIN - since) / MIN));
-  }, 60_000);
+  }, 180_000);
 
   it('concurrent --once passes are serialised, and the later one continues from the earlier one\'s watermark', async () => {
     const domains = uniqueDomains(1);
