@@ -6,7 +6,7 @@
 import { main } from '../dist/cli.js';
 import { DEFAULT_SIM_DOMAINS, DEMO_CREDENTIALS, startSimulator } from '../dist/sim/simulator.js';
 import { QuestDbPg } from '../dist/store/questdb-pg.js';
-import { loadConfig } from '../dist/config.js';
+import { loadConfig } from '../dist/core/config.js';
 
 const DAYS = Number(process.env.CDN_ETL_DEMO_DAYS ?? 3);
 const HOUR = 3_600_000;
