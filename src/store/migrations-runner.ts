@@ -16,8 +16,12 @@ import type { Logger } from '../core/logger.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 import { splitSqlStatements } from './sql-statements.js';
+import { waitUntilVisible } from './wal-visibility.js';
 
 export const DEFAULT_HISTORY_TABLE = 'cdn_etl_migrations';
+
+/** The table an `ALTER TABLE name ...` statement changes (after any leading comment lines). */
+const ALTERED_TABLE = /^(?:\s*--[^\n]*\n)*\s*ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)\b/i;
 
 /** Migration files are named `NNN_words.sql`; the number orders them. */
 const MIGRATION_FILE = /^\d+_[A-Za-z0-9_.-]+\.sql$/;
@@ -97,6 +101,10 @@ export async function runMigrations(options: RunMigrationsOptions): Promise<RunM
     for (let i = 0; i < statements.length; i++) {
       try {
         await execSql(http, statements[i]!, { timeoutMs: STATEMENT_TIMEOUT_MS });
+        // QuestDB applies an ALTER of a WAL table asynchronously: the next statement (a view over a renamed
+        // column, say) must not run before the change is visible, or it fails on a busy machine.
+        const altered = ALTERED_TABLE.exec(statements[i]!)?.[1];
+        if (altered !== undefined) await waitUntilVisible(http, altered, { timeoutMs: STATEMENT_TIMEOUT_MS });
       } catch (err) {
         if (err instanceof QueryError) {
           throw new MigrationError('CDN_ETL_MIGRATION_FAILED', file.name, `migration ${file.name}, statement ${i + 1} of ${statements.length}: ${err.message}`);
