@@ -80,6 +80,41 @@ export const PERMANENT_CODES: ReadonlySet<string> = new Set([
 
 const MALFORMED = /^Invalid[A-Za-z0-9]*\.Malformed$/;
 
+/** What a code outside KNOWN_CODES is counted as wherever a label set must stay small (/metrics). */
+export const OTHER_CODE = 'other';
+
+/**
+ * Every code this module gives a meaning to, plus the few the client sets itself. A metric label takes only these:
+ * the API's `Code` is text from a remote server, and a label per new value would grow the series without bound.
+ */
+export const KNOWN_CODES: ReadonlySet<string> = new Set([
+  ...Object.values(TRANSPORT_CODES),
+  ...TRANSIENT_CODES,
+  ...PERMANENT_CODES,
+  'Throttling',
+  'Throttling.User',
+  'Throttling.Api',
+  'InvalidStartTime.Malformed',
+  'InvalidEndTime.Malformed',
+  'InvalidTimeStamp.Format',
+  'Client.Closed',
+  'Unknown',
+]);
+
+/** `Http.<status>` for a status without a Code: at most 500 values. */
+const HTTP_STATUS_CODE = /^Http\.[1-5]\d\d$/;
+
+/**
+ * `code` when it is one of KNOWN_CODES or `Http.<status>`, else OTHER_CODE.
+ *
+ * @example boundedCode('Throttling.User') // 'Throttling.User'
+ * @example boundedCode('Evil.' + 'x'.repeat(500)) // 'other'
+ */
+export function boundedCode(code: string | undefined): string {
+  if (code === undefined) return 'Unknown';
+  return KNOWN_CODES.has(code) || HTTP_STATUS_CODE.test(code) ? code : OTHER_CODE;
+}
+
 /**
  * `x-acs-retry-after` as milliseconds, or undefined when absent or not a non-negative number.
  * The unit is NOT confirmed by Alibaba's documentation; the official SDKs read it as milliseconds, and so do we.

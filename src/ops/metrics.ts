@@ -12,6 +12,7 @@
  * This module never opens a connection itself; a source that fails or is slow leaves its gauge empty for that
  * scrape instead of failing the scrape.
  */
+import { boundedCode } from '../aliyun/classify-error.js';
 import { CHUNK_OUTCOMES, type ChunkOutcome } from '../core/chunk-outcome.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -117,7 +118,7 @@ export class CdnEtlMetrics {
     });
     this.apiErrors = new Counter({
       name: 'cdn_etl_api_errors_total',
-      help: 'Failed API calls by action and API error code (Throttling.User, InvalidDomain.NotFound, Transport.Timeout, ...).',
+      help: 'Failed API calls by action and error code (Throttling.User, InvalidDomain.NotFound, Transport.Timeout, ...); a code cdn-etl does not know is counted as other.',
       labelNames: ['action', 'code'],
       registers,
     });
@@ -222,7 +223,7 @@ export class CdnEtlMetrics {
     this.apiCalls.inc(labels);
     this.apiDuration.observe(labels, Math.max(0, e.durationMs) / 1000);
     if (e.outcome === 'throttled') this.apiThrottles.inc({ action: e.action });
-    if (e.outcome !== 'ok') this.apiErrors.inc({ action: e.action, code: e.apiCode ?? 'Unknown' });
+    if (e.outcome !== 'ok') this.apiErrors.inc({ action: e.action, code: boundedCode(e.apiCode) });
   }
 
   /** One loader flush attempt (subscribe to TrafficLoader's `onBatch`). */

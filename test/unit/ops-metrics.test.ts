@@ -39,6 +39,23 @@ describe('CdnEtlMetrics events', () => {
     expect(sample(text, `cdn_etl_api_call_duration_seconds_bucket{le="20",action="DescribeUserDomains",outcome="transient"}`)).toBe(1);
   });
 
+  it('labels an error by a known code only: a hostile or unknown Code from the API is counted as other', async () => {
+    const m = quietMetrics();
+    const A = 'DescribeDomainRealTimeSrcTrafficData';
+    for (let i = 0; i < 50; i++) m.recordApiCall({ action: A, outcome: 'permanent', apiCode: `Evil.${i}.${'x'.repeat(200)}`, durationMs: 1 });
+    m.recordApiCall({ action: A, outcome: 'transient', apiCode: 'ServiceUnavailable', durationMs: 1 });
+    m.recordApiCall({ action: A, outcome: 'transient', apiCode: 'Http.502', durationMs: 1 });
+    m.recordApiCall({ action: A, outcome: 'transient', apiCode: 'Http.99999', durationMs: 1 });
+    m.recordApiCall({ action: A, outcome: 'permanent', apiCode: 'InvalidFoo.Malformed', durationMs: 1 });
+    const text = await m.text();
+    const series = text.split('\n').filter((l) => l.startsWith('cdn_etl_api_errors_total{'));
+    expect(series.sort()).toEqual([
+      `cdn_etl_api_errors_total{action="${A}",code="Http.502"} 1`,
+      `cdn_etl_api_errors_total{action="${A}",code="ServiceUnavailable"} 1`,
+      `cdn_etl_api_errors_total{action="${A}",code="other"} 52`,
+    ]);
+  });
+
   it('counts chunk ends (rows only for loaded), retries by stage and loader flushes, all starting at 0', async () => {
     const m = quietMetrics();
     let text = await m.text();
