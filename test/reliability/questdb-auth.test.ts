@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,9 @@ import { setQuestDbAccess } from '../../src/store/questdb-access.js';
 import { execSql } from '../../src/store/questdb-http.js';
 import { TrafficLoader } from '../../src/store/traffic-loader.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
-import { freePort, runCliProcess, startPrivateServices, tag, type PrivateServices } from '../helpers/reliability-fixture.js';
+import { DEMO_CREDENTIALS } from '../../src/sim/simulator.js';
+import { pollUntil } from '../helpers/ops-fixture.js';
+import { freePort, jsonLines, killHard, reliabilityPrefix, runCliProcess, SHARED_REDIS_URL, spawnCli, startPrivateServices, tag, type PrivateServices } from '../helpers/reliability-fixture.js';
 import { requireBuild } from '../helpers/require-build.js';
 
 const USER = 'etl';
@@ -98,6 +101,80 @@ describe('QuestDB with basic auth, and through a TLS proxy (issue 15, finding 4)
     expect(wrong.code).toBe(3);
     for (const r of [ok, no, wrong]) expect(`${r.stdout}${r.stderr}`.includes(PASSWORD)).toBe(false);
   }, 120_000);
+
+  it('the ops server /healthz pings QuestDB with the credentials: 200 with them, 503 naming QuestDB without them', async () => {
+    // QuestDB open source answers /ping without credentials; a gateway in front of it (or QuestDB Enterprise) may
+    // not. This proxy stands for such a gateway: /ping without the right Authorization header gets 401, and every
+    // Authorization it saw on /ping is recorded, so the test proves /healthz sends the credentials.
+    const expected = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
+    const seenOnPing: Array<string | undefined> = [];
+    const target = new URL(qdb.questdbHttp);
+    const gateway = createHttpServer((req, res) => {
+      if (req.url?.startsWith('/ping')) {
+        seenOnPing.push(req.headers.authorization);
+        if (req.headers.authorization !== expected) {
+          res.writeHead(401).end();
+          return;
+        }
+      }
+      const upstream = httpRequest({ host: target.hostname, port: Number(target.port), method: req.method, path: req.url, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    });
+    const gatewayPort = await freePort();
+    await new Promise<void>((resolve) => gateway.listen(gatewayPort, '127.0.0.1', resolve));
+    const healthz = async (env: Record<string, string>): Promise<{ status: number; body: string }> => {
+      const worker = spawnCli(['worker', '--http-port', String(await freePort()), '--drain-timeout', '5'], {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: DEMO_CREDENTIALS.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: DEMO_CREDENTIALS.accessKeySecret,
+        // No job is queued on this prefix: the worker never calls the API.
+        CDN_ENDPOINT: 'http://127.0.0.1:9',
+        CDN_ETL_REDIS_PREFIX: reliabilityPrefix(),
+        REDIS_URL: SHARED_REDIS_URL,
+        QUESTDB_HTTP: `http://127.0.0.1:${gatewayPort}`,
+        QUESTDB_PG: qdb.questdbPg,
+        LOG_LEVEL: 'info',
+        ...env,
+      });
+      try {
+        const url = await pollUntil(
+          async () => jsonLines(worker.err()).find((l) => l.msg === 'worker started')?.http as string | undefined,
+          (u) => u !== undefined || worker.exitCode !== null,
+          60_000,
+        );
+        expect(url, worker.err()).toBeDefined();
+        const res = await fetch(`${url!}/healthz`);
+        return { status: res.status, body: await res.text() };
+      } finally {
+        worker.kill('SIGTERM');
+        const code = await Promise.race([worker.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 30_000))]);
+        await killHard(worker);
+        expect(code, worker.err()).toBe(0);
+        expect(`${worker.out()}${worker.err()}`.includes(PASSWORD)).toBe(false);
+      }
+    };
+    try {
+      const ok = await healthz({ QUESTDB_USER: USER, QUESTDB_PASSWORD: PASSWORD });
+      expect(ok.status, ok.body).toBe(200);
+      expect(JSON.parse(ok.body)).toMatchObject({ status: 'ok', services: { redis: { ok: true }, questdb: { ok: true } } });
+      expect(seenOnPing.length).toBeGreaterThan(0);
+      expect(seenOnPing.every((h) => h === expected)).toBe(true);
+
+      seenOnPing.length = 0;
+      const refused = await healthz({});
+      expect(refused.status, refused.body).toBe(503);
+      expect(JSON.parse(refused.body)).toMatchObject({
+        services: { redis: { ok: true }, questdb: { ok: false, reason: `QuestDB at 127.0.0.1:${gatewayPort} does not answer: HTTP 401` } },
+      });
+      expect(seenOnPing.every((h) => h === undefined)).toBe(true);
+      for (const body of [ok.body, refused.body]) expect(body.includes(PASSWORD)).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => gateway.close(() => resolve()));
+    }
+  }, 180_000);
 
   it('reaches QuestDB through a TLS proxy trusting QUESTDB_TLS_CA, and refuses the proxy without it', async () => {
     setQuestDbAccess(tlsOrigin, { auth: { kind: 'basic', user: USER, password: PASSWORD }, tlsCa: caFile });
