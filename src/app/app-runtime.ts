@@ -121,10 +121,11 @@ export async function startPipelineRuntime(config: Config, api: CdnClient, optio
 
 export type SyncRuntimeOptions = Omit<SyncServiceOptions, 'redisUrl' | 'prefix' | 'fingerprint' | 'qps' | 'api' | 'sink' | 'logger'> & Pick<RuntimeOptions, 'logger' | 'onLoadBatch'>;
 
-/** The sync service with its loader; close() stops the service, then the loader and the API client. */
+/** The sync service with its loader; close() stops the service, then the loader and the API client; abandon() gives that up. */
 export interface SyncRuntime {
   readonly service: RunningSync;
   close(): Promise<void>;
+  abandon(): void;
 }
 
 export async function startSyncRuntime(config: Config, api: CdnClient, options: SyncRuntimeOptions): Promise<SyncRuntime> {
@@ -147,6 +148,10 @@ export async function startSyncRuntime(config: Config, api: CdnClient, options: 
         await api.close();
       })();
       return closing;
+    },
+    abandon() {
+      service.abandon();
+      void api.close().catch(() => undefined);
     },
   };
 }

@@ -24,6 +24,7 @@ import { formatPassReport } from '../sync/sync-report.js';
 import { readWatermarks } from '../sync/watermark-store.js';
 import { booleanFlag, flagCommand, intFlag, stringFlag, WORKER_OPTIONS } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './command.js';
+import { DEFAULT_DRAIN_S, DRAIN_TIMEOUT_HELP, DRAIN_TIMEOUT_OPTION, drainWithin, EXIT_DRAIN_TIMEOUT } from './drain-timeout.js';
 
 export const DEFAULT_EVERY_MS = 5 * 60_000;
 const MIN_EVERY_MS = 1_000;
@@ -54,10 +55,12 @@ const HELP = [
   `  --concurrency N     concurrent fetches in this process (default ${DEFAULT_FETCH_CONCURRENCY})`,
   '  --qps N             API calls per second shared by all workers (env CDN_API_QPS, default 10)',
   '  --log-level LEVEL   (env LOG_LEVEL)',
+  ...DRAIN_TIMEOUT_HELP,
   ...OPS_FLAGS_HELP,
   '',
   'Exit with --once: 0 every chunk done, 1 some chunk failed (listed), 2 bad input, 3 a service is unavailable,',
-  '130 interrupted. Without --once it runs until SIGINT/SIGTERM, then exits 0.',
+  '130 interrupted. Without --once it runs until SIGINT/SIGTERM, then exits 0. Either way 1 when the drain',
+  'timeout passed before the stop ended.',
 ].join('\n');
 
 export const syncCommand = flagCommand({
@@ -72,6 +75,7 @@ export const syncCommand = flagCommand({
     every: { type: 'string' },
     lookback: { type: 'string' },
     ...WORKER_OPTIONS,
+    ...DRAIN_TIMEOUT_OPTION,
     ...OPS_FLAG_OPTIONS,
   },
   async run(args, ctx) {
@@ -90,6 +94,7 @@ export const syncCommand = flagCommand({
     const lookbackFlag = stringFlag(args, 'lookback');
     const lookbackMs = lookbackFlag === undefined ? defaultLookbackMs() : parseDuration(lookbackFlag, '--lookback', 0, MAX_LOOKBACK_MS);
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
+    const drainS = intFlag(args, 'drain-timeout', DEFAULT_DRAIN_S, 1, 3600);
     const ops = parseOpsFlags(args.values);
     const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') }));
     if (since !== undefined && since > Date.now()) throw new InvalidArgumentError(`${sinceFlag} is in the future`, '--since');
@@ -98,6 +103,7 @@ export const syncCommand = flagCommand({
     const api = createApiClient(config, requireCredentials(config), { logger, onCall: (e) => metrics.recordApiCall(e) });
 
     let runtime: SyncRuntime | undefined;
+    let abandoned = false;
     let opsServer: RunningOpsServer | undefined;
     const watermarkRedis = ops.port !== undefined ? await openRedisConnection(config, 'cdn-etl-sync-watermarks') : undefined;
     try {
@@ -121,31 +127,49 @@ export const syncCommand = flagCommand({
         onPass: once ? undefined : (report) => ctx.stdout.write(formatPassReport(report)),
       });
       const service = runtime.service;
+      const started = runtime;
       const detachMetrics = attachWorkerMetrics(metrics, service.workers);
-      const stop = (): void => void service.close();
-      ctx.signal.addEventListener('abort', stop, { once: true });
+      // On a signal the runtime closes (a running pass is aborted, chunks in flight end); a close that outlasts the
+      // drain timeout (Redis or QuestDB down) is abandoned and the command returns EXIT_DRAIN_TIMEOUT.
+      let drain: Promise<boolean> | undefined;
+      const startDrain = (): Promise<boolean> => (drain ??= drainWithin(started.close(), drainS, () => started.abandon(), logger));
+      const stopped = new Promise<void>((resolve) => {
+        if (ctx.signal.aborted) resolve();
+        else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      const drainTimedOut = stopped.then(async () => ((await startDrain()) ? new Promise<never>(() => undefined) : ('drain-timeout' as const)));
+      // Awaited only by a --once run; a failed close is reported by whoever awaits startDrain().
+      drainTimedOut.catch(() => undefined);
       try {
         if (service.oncePass) {
-          const report = await service.oncePass;
+          // An abandoned pass fails as its connections drop: that failure is the drain timeout, not an outage to report.
+          const pass = service.oncePass.catch(async (err: unknown) => {
+            if (drain !== undefined && !(await drain)) return 'drain-timeout' as const;
+            throw err;
+          });
+          const report = await Promise.race([pass, drainTimedOut]);
+          // A pass stopped by a signal ends at once; the stop itself may still outlast the drain timeout.
+          if (report === 'drain-timeout' || (drain !== undefined && !(await drain))) return EXIT_DRAIN_TIMEOUT;
           ctx.stdout.write(formatPassReport(report));
           return report.state === 'interrupted' ? EXIT_INTERRUPTED : report.state === 'failed' ? EXIT_FAILED : EXIT_OK;
         }
         logger.info({ every: formatDuration(everyMs), lookback: formatDuration(lookbackMs), selection: selection.kind }, 'sync started');
-        await new Promise<void>((resolve) => {
-          if (ctx.signal.aborted) resolve();
-          else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-        });
+        await stopped;
         logger.info('sync stopping: finishing the pass and chunks in flight');
-        return EXIT_OK;
+        return (await startDrain()) ? EXIT_OK : EXIT_DRAIN_TIMEOUT;
       } finally {
-        ctx.signal.removeEventListener('abort', stop);
-        await service.close();
         detachMetrics();
-        logger.info('sync stopped');
+        if (drain === undefined || (await drain)) {
+          await started.close();
+          logger.info('sync stopped');
+        } else {
+          abandoned = true;
+        }
       }
     } finally {
-      if (runtime) await runtime.close();
-      else await api.close();
+      // An abandoned runtime is not waited for again: its close is what did not end.
+      if (runtime && !abandoned) await runtime.close();
+      else if (!runtime) await api.close();
       await opsServer?.close();
       await closeRedis(watermarkRedis);
     }

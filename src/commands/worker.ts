@@ -9,11 +9,8 @@ import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
 import { flagCommand, intFlag, stringFlag, WORKER_OPTIONS } from './args.js';
 import { EXIT_OK } from './command.js';
+import { DEFAULT_DRAIN_S, DRAIN_TIMEOUT_HELP, DRAIN_TIMEOUT_OPTION, drainWithin, EXIT_DRAIN_TIMEOUT } from './drain-timeout.js';
 
-/** Seconds a stopping worker waits for its chunks in flight (compose gives 60 s before SIGKILL). */
-const DEFAULT_DRAIN_S = 45;
-/** Exit code of a stop whose drain did not end in time. */
-const EXIT_DRAIN_TIMEOUT = 1;
 
 export const workerCommand = flagCommand({
   name: 'worker',
@@ -31,11 +28,10 @@ export const workerCommand = flagCommand({
     '  --qps N           API calls per second shared by all workers (env CDN_API_QPS, default 10)',
     '  --pace-guard-ms N jitter budget per second of the global pacing, ms (default 50: 95% of --qps)',
     '  --log-level LEVEL (env LOG_LEVEL)',
-    `  --drain-timeout S on a signal, wait at most S seconds for chunks in flight (default ${DEFAULT_DRAIN_S}); then exit 1`,
-    '                    and leave them to go back to the queue (a Redis or QuestDB outage cannot hold the stop)',
+    ...DRAIN_TIMEOUT_HELP,
     ...OPS_FLAGS_HELP,
   ].join('\n'),
-  options: { ...WORKER_OPTIONS, 'pace-guard-ms': { type: 'string' }, 'drain-timeout': { type: 'string' }, ...OPS_FLAG_OPTIONS },
+  options: { ...WORKER_OPTIONS, 'pace-guard-ms': { type: 'string' }, ...DRAIN_TIMEOUT_OPTION, ...OPS_FLAG_OPTIONS },
   async run(args, ctx) {
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
     const guardMs = intFlag(args, 'pace-guard-ms', DEFAULT_GUARD_MS, 0, 500);
@@ -56,17 +52,9 @@ export const workerCommand = flagCommand({
         else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
       });
       logger.info('worker stopping: finishing chunks in flight');
-      const closed = runtime.close().then(() => true);
-      let timer: NodeJS.Timeout | undefined;
-      const drained = await Promise.race([closed, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), drainS * 1000)))]);
-      clearTimeout(timer);
+      const drained = await drainWithin(runtime.close(), drainS, () => runtime.abandon(), logger);
       detachMetrics();
-      if (!drained) {
-        closed.catch(() => undefined);
-        runtime.abandon();
-        logger.error({ drainTimeoutS: drainS }, `drain timeout of ${drainS} s passed: chunks still in flight go back to the queue when their lock expires`);
-        return EXIT_DRAIN_TIMEOUT;
-      }
+      if (!drained) return EXIT_DRAIN_TIMEOUT;
     } finally {
       // Last, so /metrics and /healthz answer while the workers drain.
       await server?.close();

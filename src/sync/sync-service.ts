@@ -61,6 +61,11 @@ export interface RunningSync {
   readonly oncePass: Promise<SyncPassReport> | undefined;
   /** Stops taking new passes, lets a running pass end (or abort), stops the workers. */
   close(): Promise<void>;
+  /**
+   * Gives up a close() that does not end (Redis or QuestDB down): the pass is aborted, the workers stop without
+   * waiting for their jobs (which go back to the queue when their locks expire) and the connections are dropped.
+   */
+  abandon(): void;
 }
 
 /**
@@ -169,6 +174,14 @@ export async function startSyncService(options: SyncServiceOptions): Promise<Run
           await client.close();
         })();
         return closing;
+      },
+      abandon() {
+        stopping.abort();
+        void passWorker?.close(true).catch(() => undefined);
+        started.abandon();
+        void schedulerQueue?.close().catch(() => undefined);
+        workerRedis?.disconnect();
+        client.redis.disconnect();
       },
     };
   } catch (err) {

@@ -59,6 +59,9 @@ export async function startTestSync(
       await loader.close();
       await api.close();
     },
+    abandon() {
+      sync.abandon();
+    },
   };
 }
 
