@@ -14,8 +14,9 @@ import type { Redis } from 'ioredis';
 
 /** Each script and how many of its arguments are keys. */
 const SCRIPTS = {
-  'pacer-reserve': 1,
-  'pacer-confirm': 2,
+  'pacer-reserve': 2,
+  'pacer-confirm': 3,
+  'pacer-throttle': 1,
   'pacer-pause': 1,
   'chunk-transition': 2,
   'chunk-add': 3,

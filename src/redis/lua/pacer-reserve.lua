@@ -1,13 +1,29 @@
 --[[
-  Reserves the next call slot of the global pacer (redis/redis-pacer.ts acquire()), on Redis' clock.
-  KEYS[1] next free slot, microseconds since the epoch.
-  ARGV[1] spacing between calls, microseconds.
+  Reserves the next call slot of the global pacer (redis/redis-pacer.ts acquire(); the decision is reserve() of
+  redis/pace-control.ts, on Redis' clock): the first free slot of the per-second grid, where each second holds
+  `limit` slots spread over its grant span.
+  KEYS[1] next free slot, microseconds since the epoch; KEYS[2] the pacer's state (hash, field `limit`).
+  ARGV[1] qps (the limit when none is known yet); ARGV[2] grant span of a second, microseconds;
+  ARGV[3] now, microseconds, or '' for Redis' TIME (tests drive a virtual clock).
   Returns the wait in microseconds until the reserved slot (0 = call now).
 ]]
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local nextFree = tonumber(redis.call('GET', KEYS[1]) or '0')
-local slot = now
-if nextFree > now then slot = nextFree end
-redis.call('SET', KEYS[1], string.format('%.0f', slot + tonumber(ARGV[1])), 'PX', 3600000)
+local now
+if ARGV[3] ~= '' then
+  now = tonumber(ARGV[3])
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+local limit = tonumber(redis.call('HGET', KEYS[2], 'limit') or ARGV[1])
+local from = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local second = math.floor(from / 1000000)
+local spacing = tonumber(ARGV[2]) / limit
+local k = math.ceil((from - second * 1000000) / spacing)
+local slot
+if k >= limit then
+  slot = (second + 1) * 1000000
+else
+  slot = second * 1000000 + math.ceil(k * spacing)
+end
+redis.call('SET', KEYS[1], string.format('%.0f', slot + 1), 'PX', 3600000)
 return string.format('%.0f', slot - now)
