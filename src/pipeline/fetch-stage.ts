@@ -33,8 +33,6 @@ export interface FetchStageDeps {
   readonly marginMs: number;
   readonly now: () => number;
   readonly logger: Logger;
-  /** Wait after a throttled answer when the API suggests none, ms (default 1000). */
-  readonly throttlePauseMs?: number;
   /** This worker's configuration (core/job-fingerprint.ts); a job planned for another is refused. */
   readonly fingerprint?: string | undefined;
 }
@@ -82,7 +80,7 @@ export function createFetchProcessor(deps: FetchStageDeps): (job: Job<FetchJobDa
       throw new UnrecoverableError(message);
     }
     await store.transition(backfillId, chunk.id, 'fetching', { now: deps.now() });
-    await deps.pacer.acquire();
+    const grantUs = await deps.pacer.acquire();
     // Nothing but the call itself between the pacer's go and the request leaving: every millisecond of delay
     // there is jitter the quota has to absorb. The call is counted while it is under way.
     const started = Date.now();
@@ -96,7 +94,7 @@ export function createFetchProcessor(deps: FetchStageDeps): (job: Job<FetchJobDa
       rows = rowsInChunk(normaliseSrcTraffic(response, { domain: chunk.domain, start: chunk.callStart, end: chunk.callEnd }), chunk);
     } catch (err) {
       await counted.catch(() => undefined);
-      return handleFailure(deps, job, err, started);
+      return handleFailure(deps, job, err, started, grantUs);
     }
     const provisional = chunkHasProvisionalSlots(chunk, deps.tiers, fetchedAt);
     const calls = job.attemptsStarted;
@@ -113,16 +111,17 @@ export function createFetchProcessor(deps: FetchStageDeps): (job: Job<FetchJobDa
   };
 }
 
-async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, err: unknown, started: number): Promise<FetchOutcome> {
+async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, err: unknown, started: number, grantUs: number): Promise<FetchOutcome> {
   const { store, logger } = deps;
   const { backfillId, chunk, refetch, round } = job.data;
   const now = deps.now();
   const code = failureCode(err);
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof ApiError && err.kind === 'throttled') {
-    const pauseMs = err.retryAfterMs ?? deps.throttlePauseMs ?? 1_000;
     await store.increment(backfillId, 'throttles');
-    await deps.pacer.pause(pauseMs);
+    // The pacer learns what is left of the quota; the queue holds back for the rest of the spent second (or the
+    // API's Retry-After).
+    const pauseMs = await deps.pacer.onThrottle(grantUs, err.retryAfterMs);
     await deps.fetchQueue.rateLimit(pauseMs);
     await store.transition(backfillId, chunk.id, 'pending', { now });
     logger.debug({ chunk: chunk.id, code, pauseMs }, 'throttled: the queue slows down, no attempt used');
