@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../core/config.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import { DEMO_CREDENTIALS, startSimulator, type FaultOptions, type SimDomain, type SimDomainStatus } from '../sim/simulator.js';
+import { DEMO_CREDENTIALS, startSimulator, type CompetingOptions, type FaultOptions, type SimDomain, type SimDomainStatus } from '../sim/simulator.js';
 import { flagCommand, intFlag, stringFlag, type ParsedArgs } from './args.js';
 import { EXIT_OK } from './command.js';
 
@@ -35,6 +35,9 @@ Options:
   --retry-after-ms N       send x-acs-retry-after: N on Throttling answers
   --latency-ms N           extra latency per API answer
   --seed N                 seed of the fault generator (default 1)
+  --competing-qps N        another program on the account spends N of each second's calls
+                           (default 0); with --competing-after-calls N and
+                           --competing-until-calls N it runs only for that window of calls
 Faults (fractions 0..1 of calls; none by default):
   --throttle-rate, --server-error-rate, --reset-rate, --stall-rate, --truncate-rate,
   --service-busy-rate, and --stall-ms N (default 30000)
@@ -68,6 +71,20 @@ function rateFlag(args: ParsedArgs, name: string): number | undefined {
   return n;
 }
 
+function competingFlags(args: ParsedArgs, qps: number): CompetingOptions | undefined {
+  const callsPerSecond = intFlag(args, 'competing-qps', 0, 0, qps);
+  const window = (['after', 'until'] as const).filter((w) => stringFlag(args, `competing-${w}-calls`) !== undefined);
+  if (callsPerSecond === 0) {
+    if (window.length > 0) throw new InvalidArgumentError('needs --competing-qps', `--competing-${window[0]!}-calls`);
+    return undefined;
+  }
+  return {
+    callsPerSecond,
+    ...(window.includes('after') ? { afterCalls: intFlag(args, 'competing-after-calls', 0, 0, Number.MAX_SAFE_INTEGER) } : {}),
+    ...(window.includes('until') ? { untilCalls: intFlag(args, 'competing-until-calls', 0, 0, Number.MAX_SAFE_INTEGER) } : {}),
+  };
+}
+
 export const simulateCommand = flagCommand({
   name: 'simulate',
   summary: 'serve a local stand-in of the CDN API for demos and tests',
@@ -82,6 +99,9 @@ export const simulateCommand = flagCommand({
     'latency-ms': { type: 'string' },
     seed: { type: 'string' },
     'stall-ms': { type: 'string' },
+    'competing-qps': { type: 'string' },
+    'competing-after-calls': { type: 'string' },
+    'competing-until-calls': { type: 'string' },
     ...Object.fromEntries(Object.keys(RATE_FLAGS).map((k) => [k, { type: 'string' as const }])),
   },
   async run(args, ctx) {
@@ -97,11 +117,14 @@ export const simulateCommand = flagCommand({
     const retryAfterMs = stringFlag(args, 'retry-after-ms') === undefined ? undefined : intFlag(args, 'retry-after-ms', 0, 0, 3_600_000);
     const domains = parseDomains(stringFlag(args, 'domains'));
     const credentials = config.credentials ?? DEMO_CREDENTIALS;
+    const qps = intFlag(args, 'qps', 10, 1, 100_000);
+    const competing = competingFlags(args, qps);
 
     const sim = await startSimulator({
       port: intFlag(args, 'port', 0, 0, 65535),
       host: stringFlag(args, 'host') ?? '127.0.0.1',
-      qps: intFlag(args, 'qps', 10, 1, 100_000),
+      qps,
+      ...(competing ? { competing } : {}),
       ...(domains ? { domains } : {}),
       credentials,
       faults: faults as FaultOptions,

@@ -56,6 +56,20 @@ export interface FaultOptions {
   readonly maxFaults?: number;
 }
 
+/**
+ * A virtual other program on the same account: it spends `callsPerSecond` of each second's quota of the traffic
+ * action (at the start of the second), so cdn-etl gets only the rest. Like faults, it can be on for a window of
+ * traffic calls, counted from when it was set, never of milliseconds.
+ */
+export interface CompetingOptions {
+  /** Calls of each second's quota the other program spends (0..qps). */
+  readonly callsPerSecond: number;
+  /** It starts after this many traffic calls since it was set (default 0). */
+  readonly afterCalls?: number;
+  /** It stops after this many traffic calls since it was set (default never). */
+  readonly untilCalls?: number;
+}
+
 /** Answers that look successful but are wrong in one way, for tests of a client's defences. */
 export type HostileMode =
   /** One Value is "1e400" (beyond any double). */
@@ -129,6 +143,8 @@ export interface SimulatorOptions {
   readonly clock?: () => number;
   /** Account state: `not-opened` or `suspended` answer OperationDenied to every traffic call. */
   readonly account?: 'active' | 'not-opened' | 'suspended';
+  /** Another program spending part of the quota (default none). */
+  readonly competing?: CompetingOptions;
 }
 
 export interface SimulatorStats {
@@ -160,6 +176,8 @@ export interface RunningSimulator {
   stats(): SimulatorStats;
   /** Replaces the fault options; the `afterCalls` / `maxFaults` counters restart. */
   setFaults(f: FaultOptions): void;
+  /** Starts (or replaces) the competing consumer, its call window counted from now; undefined stops it. */
+  setCompeting(c: CompetingOptions | undefined): void;
   resetStats(): void;
   close(): Promise<void>;
 }

@@ -25,6 +25,7 @@ import {
   DEFAULT_SIM_QPS,
   DEFAULT_STALL_MS,
   DEMO_CREDENTIALS,
+  type CompetingOptions,
   type FaultOptions,
   type RunningSimulator,
   type SimDomainStatus,
@@ -68,6 +69,17 @@ function checkOptions(o: SimulatorOptions): void {
   if (o.hostile && o.hostile.rate !== undefined && !(o.hostile.rate >= 0 && o.hostile.rate <= 1)) throw new InvalidArgumentError('must be a fraction from 0 to 1', 'hostile.rate');
   if (o.throttle?.code !== undefined && !o.throttle.code.includes('Throttling')) throw new InvalidArgumentError('a throttling code must contain "Throttling"', 'throttle.code');
   checkFaults(o.faults ?? {});
+  if (o.competing) checkCompeting(o.competing, o.qps ?? DEFAULT_SIM_QPS);
+}
+
+function checkCompeting(c: CompetingOptions, qps: number): void {
+  if (!(Number.isInteger(c.callsPerSecond) && c.callsPerSecond >= 0 && c.callsPerSecond <= qps)) {
+    throw new InvalidArgumentError(`must be a whole number from 0 to qps (${qps}), got ${c.callsPerSecond}`, 'competing.callsPerSecond');
+  }
+  for (const key of ['afterCalls', 'untilCalls'] as const) {
+    const v = c[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0)) throw new InvalidArgumentError(`must be a non-negative whole number, got ${v}`, `competing.${key}`);
+  }
 }
 
 /**
@@ -100,6 +112,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const throttleStatus = options.throttle?.status ?? 400;
   const [latencyMin, latencyMax] = typeof options.latencyMs === 'number' ? [options.latencyMs, options.latencyMs] : (options.latencyMs ?? [0, 0]);
   let currentFaults: FaultOptions = options.faults ?? {};
+  let competing = options.competing;
+  let trafficCallsSinceCompeting = 0;
+  /** What the competing consumer spends of the second a traffic call arrives in. */
+  const spentElsewhere = (): number => {
+    trafficCallsSinceCompeting += 1;
+    if (!competing || trafficCallsSinceCompeting <= (competing.afterCalls ?? 0)) return 0;
+    if (competing.untilCalls !== undefined && trafficCallsSinceCompeting > competing.untilCalls) return 0;
+    return competing.callsPerSecond;
+  };
   const clock = options.clock ?? Date.now;
   /** Pending waits (latency, stalls); close() ends them so no handler outlives the server. */
   const timers = new Map<NodeJS.Timeout, () => void>();
@@ -173,7 +194,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       // The quota stats are about the traffic action, the one whose pacing matters.
       stats.arrival(receivedAt);
     }
-    if (!quotas.get(action)!.admit(receivedAt)) return { kind: 'error', error: throttleError(throttleCode, throttleStatus) };
+    if (!quotas.get(action)!.admit(receivedAt, action === ACTION_SRC_TRAFFIC ? spentElsewhere() : 0)) return { kind: 'error', error: throttleError(throttleCode, throttleStatus) };
     const fault: FaultKind | undefined = faults.decide();
     if (fault) stats.fault(fault);
     switch (fault) {
@@ -267,6 +288,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       checkFaults(f);
       currentFaults = { ...f };
       faults.set(currentFaults);
+    },
+    setCompeting: (c) => {
+      if (c) checkCompeting(c, qps);
+      competing = c;
+      trafficCallsSinceCompeting = 0;
     },
     resetStats: () => stats.reset(),
     close: () => {
