@@ -2,9 +2,9 @@
  * Global call pacing across every worker process, aligned to the API's quota window (calls per account per
  * calendar second) and adapting to what is left of it. Three Lua scripts on Redis' clock, each the atomic form of
  * one decision of pace-control.ts (the specification, with the reasons):
- * 1. reserve: one key holds the next free slot of a per-second grid (`limit` slots spread over the first
- *    1000 - guardMs ms of each second); each caller gets its own slot and sleeps until then (even pacing, no
- *    stampede of waiting workers);
+ * 1. reserve: one key holds the next free slot of a per-second grid (`limit` slots spread over the first half of
+ *    the 1000 - guardMs ms of each second in which calls are granted; the other half is room for late callers);
+ *    each caller gets its own slot and sleeps until then (even pacing, no stampede of waiting workers);
  * 2. confirm: at its slot the caller may call only if its second has granted fewer than `limit`, the second's
  *    guard has not begun, and fewer than qps grants are logged in the last 1000 ms; otherwise it waits and
  *    reserves again (or, for the sliding log, confirms again a moment later). A caller that woke late is logged
@@ -25,7 +25,7 @@
  */
 import type { Redis } from 'ioredis';
 import { sleep } from '../core/sleep.js';
-import { DEFAULT_GUARD_MS, grantSpanUs, MAX_PROBE_WAIT_S, PROBE_WAIT_S, SECONDS_KEPT, type ConfirmResult } from './pace-control.js';
+import { DEFAULT_GUARD_MS, grantSpanUs, gridSpanUs, MAX_PROBE_WAIT_S, PROBE_WAIT_S, SECONDS_KEPT, type ConfirmResult } from './pace-control.js';
 import { runScript } from './redis-scripts.js';
 
 export { DEFAULT_GUARD_MS } from './pace-control.js';
@@ -81,6 +81,7 @@ export function paceScripts(redis: Redis, key: string, options: PacerOptions): P
   const guardMs = options.guardMs ?? DEFAULT_GUARD_MS;
   if (!(Number.isFinite(guardMs) && guardMs >= 0 && guardMs < 1000)) throw new RangeError(`guardMs must be from 0 to 999, got ${guardMs}`);
   const span = String(grantSpanUs({ qps: options.qps, guardMs }));
+  const grid = String(gridSpanUs({ qps: options.qps, guardMs }));
   const qps = String(options.qps);
   const keys = paceKeys(key);
   const kept = String(SECONDS_KEPT);
@@ -91,7 +92,7 @@ export function paceScripts(redis: Redis, key: string, options: PacerOptions): P
   const clock = (nowUs: number | undefined): string => (nowUs === undefined ? '' : String(nowUs));
   return {
     async reserve(nowUs) {
-      return Number(await runScript(redis, 'pacer-reserve', [key, keys.state], [qps, span, clock(nowUs)]));
+      return Number(await runScript(redis, 'pacer-reserve', [key, keys.state], [qps, grid, clock(nowUs)]));
     },
     async confirm(nowUs) {
       const [waitUs, atUs, then] = (await runScript(redis, 'pacer-confirm', [keys.state, keys.log, keys.grants], [qps, span, `${member}-${++sequence}`, label, recordLength, kept, String(PROBE_WAIT_S), clock(nowUs)])) as [string, string, string];

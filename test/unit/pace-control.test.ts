@@ -28,11 +28,11 @@ function fillSecond(state: PaceState, second: number, n: number): number[] {
 describe('gridSlot', () => {
   const cases: { name: string; limit: number; fromMs: number; expectedMs: number }[] = [
     { name: 'a second starts with its first slot', limit: 10, fromMs: 0, expectedMs: 0 },
-    { name: 'just after a slot: the next one (800 ms / 10 apart)', limit: 10, fromMs: 0.001, expectedMs: 80 },
-    { name: 'on a slot: that slot', limit: 10, fromMs: 720, expectedMs: 720 },
-    { name: 'after the last slot: the next second', limit: 10, fromMs: 721, expectedMs: 1000 },
+    { name: 'just after a slot: the next one (half of 800 ms / 10 apart)', limit: 10, fromMs: 0.001, expectedMs: 40 },
+    { name: 'on a slot: that slot', limit: 10, fromMs: 360, expectedMs: 360 },
+    { name: 'after the last slot: the next second', limit: 10, fromMs: 361, expectedMs: 1000 },
     { name: 'in the guard: the next second', limit: 10, fromMs: 950, expectedMs: 1000 },
-    { name: 'a lower limit spaces wider (800 / 6)', limit: 6, fromMs: 100, expectedMs: 133.334 },
+    { name: 'a lower limit spaces wider (400 / 6)', limit: 6, fromMs: 100, expectedMs: 133.334 },
   ];
   it.each(cases)('$name', ({ limit, fromMs, expectedMs }) => {
     expect(gridSlot(P, limit, T + fromMs * MS) - T).toBe(Math.round(expectedMs * MS));
@@ -40,10 +40,10 @@ describe('gridSlot', () => {
 });
 
 describe('reserve and confirm', () => {
-  it('gives each caller its own slot: 10 per second in the first 800 ms, the 11th in the next second', () => {
+  it('gives each caller its own slot: 10 per second in the first 400 ms, the 11th in the next second', () => {
     const state = initialPaceState(P);
     const slots = Array.from({ length: 11 }, () => reserve(P, state, T));
-    expect(slots.map((w) => w / MS)).toEqual([0, 80, 160, 240, 320, 400, 480, 560, 640, 720, 1000]);
+    expect(slots.map((w) => w / MS)).toEqual([0, 40, 80, 120, 160, 200, 240, 280, 320, 360, 1000]);
   });
 
   it('grants nothing in the guard, nor an 11th call in a second, nor over qps in a sliding second', () => {
@@ -69,8 +69,8 @@ describe('the limit (AIMD)', () => {
     // A second throttle of the same second cuts further: 7 granted, 2 refused.
     recordThrottle(P, state, granted[5]!, T + 360 * MS);
     expect(state.limit).toBe(5);
-    // The next second grants 5, spread over 800 ms.
-    expect(fillSecond(state, 1, 5).map((g) => (g - T) / MS)).toEqual([1000, 1160, 1320, 1480, 1640]);
+    // The next second grants 5, spread over 400 ms.
+    expect(fillSecond(state, 1, 5).map((g) => (g - T) / MS)).toEqual([1000, 1080, 1160, 1240, 1320]);
   });
 
   it('probes upwards after full seconds without a throttle, faster after each probe that holds', () => {

@@ -3,7 +3,7 @@
   redis/pace-control.ts, on Redis' clock): the first free slot of the per-second grid, where each second holds
   `limit` slots spread over its grant span.
   KEYS[1] next free slot, microseconds since the epoch; KEYS[2] the pacer's state (hash, field `limit`).
-  ARGV[1] qps (the limit when none is known yet); ARGV[2] grant span of a second, microseconds;
+  ARGV[1] qps (the limit when none is known yet); ARGV[2] grid span of a second, microseconds;
   ARGV[3] now, microseconds, or '' for Redis' TIME (tests drive a virtual clock).
   Returns the wait in microseconds until the reserved slot (0 = call now).
 ]]

@@ -14,31 +14,31 @@ else
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
-local function num(field, default)
-  local v = redis.call('HGET', KEYS[1], field)
-  if v then return tonumber(v) end
-  return default
-end
-local function put(field, value)
-  redis.call('HSET', KEYS[1], field, string.format('%.0f', value))
-end
 local kept = tonumber(ARGV[3])
 local second = math.floor(tonumber(ARGV[2]) / 1000000)
 local current = math.floor(now / 1000000)
-put('streak', 0)
-put('step', 1)
-if num('probing', 0) == 1 then
-  put('wait', math.min(num('wait', tonumber(ARGV[4])) * 2, tonumber(ARGV[5])))
-  put('probing', 0)
-end
 local i = second % kept
-if current - second < kept and num('s' .. i, -1) == second then
-  local granted = num('g' .. i, 0)
-  local throttled = num('t' .. i, 0) + 1
-  put('t' .. i, throttled)
-  local left = math.max(1, granted - throttled)
-  if left < num('limit', tonumber(ARGV[1])) then put('limit', left) end
-  if second == current then put('l' .. i, math.min(num('l' .. i, granted), granted)) end
+local f = redis.call('HMGET', KEYS[1], 'limit', 'wait', 'probing', 's' .. i, 'g' .. i, 't' .. i, 'l' .. i)
+local limit = tonumber(f[1] or ARGV[1])
+local changes = {'streak', '0', 'step', '1'}
+if f[3] == '1' then
+  local wait = math.min(tonumber(f[2] or ARGV[4]) * 2, tonumber(ARGV[5]))
+  table.insert(changes, 'wait'); table.insert(changes, string.format('%.0f', wait))
+  table.insert(changes, 'probing'); table.insert(changes, '0')
 end
+-- A throttle of a second no longer in the ring teaches nothing about what was left.
+if current - second < kept and tonumber(f[4] or '-1') == second then
+  local granted = tonumber(f[5] or '0')
+  local throttled = tonumber(f[6] or '0') + 1
+  table.insert(changes, 't' .. i); table.insert(changes, string.format('%.0f', throttled))
+  local left = math.max(1, granted - throttled)
+  if left < limit then
+    table.insert(changes, 'limit'); table.insert(changes, string.format('%.0f', left))
+  end
+  if second == current then
+    table.insert(changes, 'l' .. i); table.insert(changes, string.format('%.0f', math.min(tonumber(f[7] or granted), granted)))
+  end
+end
+redis.call('HSET', KEYS[1], unpack(changes))
 redis.call('PEXPIRE', KEYS[1], 3600000)
 return math.ceil(((current + 1) * 1000000 - now) / 1000)
