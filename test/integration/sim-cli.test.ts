@@ -72,6 +72,8 @@ describe('cdn-etl simulate', () => {
     { argv: ['--reset-rate', '1.5'], flag: '--reset-rate' },
     { argv: ['--domains', 'a.example.com:sleeping'], flag: '--domains' },
     { argv: ['--port', '70000'], flag: '--port' },
+    { argv: ['--qps', '10', '--competing-qps', '11'], flag: '--competing-qps' },
+    { argv: ['--competing-until-calls', '100'], flag: '--competing-until-calls' },
   ];
   it.each(badFlags)('exits 2 naming $flag for bad input', async ({ argv, flag }) => {
     const err = sink();

@@ -200,6 +200,21 @@ describe('quota', () => {
     expect(s.stats().maxCallsInAnySecond).toBe(2);
   });
 
+  it('a competing consumer spends its share of each second, for its window of calls, and can be switched', async () => {
+    const d = unique('competing');
+    // 4 of 10 taken elsewhere from the 3rd traffic call to the 10th: 2 free calls, then 6 of the second's 10 left
+    // for us, of which 2 are spent already.
+    const s = await sim({ domains: [{ name: d }], qps: 10, clock: stillClock(), competing: { callsPerSecond: 4, afterCalls: 2, untilCalls: 10 } });
+    const codes: string[] = [];
+    for (let i = 0; i < 8; i++) codes.push((await call(s.url, { params: { DomainName: d } })).json.Code ?? 'ok');
+    expect(codes).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'Throttling.User', 'Throttling.User']);
+    expect(s.stats().throttled).toBe(2);
+    // Switched off: what it spent in this second stays spent. A share over the quota is refused.
+    s.setCompeting(undefined);
+    expect((await call(s.url, { params: { DomainName: d } })).json.Code).toBe('Throttling.User');
+    expect(() => s.setCompeting({ callsPerSecond: 11 })).toThrow(/competing.callsPerSecond/);
+  });
+
   it('can answer Throttling as the seed does (503) with x-acs-retry-after', async () => {
     const d = unique('quota503');
     const s = await sim({ domains: [{ name: d }], qps: 1, throttle: { status: 503, code: 'Throttling', retryAfterMs: 750 }, clock: stillClock() });

@@ -20,6 +20,21 @@ describe('QuotaGate', () => {
   });
 });
 
+describe('QuotaGate beside a competing consumer', () => {
+  it('leaves only what the other program did not spend, and keeps spent what it spent when it stops', () => {
+    const gate = new QuotaGate(10);
+    // 4 spent elsewhere in the first second: 6 for us.
+    expect(Array.from({ length: 7 }, (_, i) => gate.admit(S + i * 10, 4))).toEqual([...Array(6).fill(true), false]);
+    // It stops within the second: its 4 stay spent.
+    expect(gate.admit(S + 500, 0)).toBe(false);
+    // A new second without it: all 10.
+    expect(Array.from({ length: 11 }, (_, i) => gate.admit(S + 1000 + i, 0)).filter(Boolean).length).toBe(10);
+    // It starts mid-second after we took 3: 3 more for us.
+    expect(Array.from({ length: 3 }, (_, i) => gate.admit(S + 2000 + i, 0))).toEqual([true, true, true]);
+    expect(Array.from({ length: 5 }, (_, i) => gate.admit(S + 2100 + i, 4))).toEqual([true, true, true, false, false]);
+  });
+});
+
 describe('StatsRecorder', () => {
   const cases: { name: string; arrivals: number[]; max: number; perSecond: [number, number][] }[] = [
     { name: 'a sliding window spans two calendar seconds', arrivals: [S + 900, S + 950, S + 1000, S + 1100], max: 4, perSecond: [[S / 1000, 2], [S / 1000 + 1, 2]] },
