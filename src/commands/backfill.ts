@@ -34,7 +34,7 @@ const HELP = [
   '  --refetch             call the API even for chunks finished earlier',
   '  --retry-failed ID     run only the failed chunks of backfill ID again',
   '  --qps N               API calls per second shared by all workers (env CDN_API_QPS, default 10)',
-  '  --pace-guard-ms N    jitter budget per second of the global pacing, ms (default 50: 95% of --qps)',
+  '  --pace-guard-ms N    end of each second in which the pacer grants no call, ms (default 200)',
   '  --log-level LEVEL     (env LOG_LEVEL)',
   '',
   'Exit: 0 every chunk done, 1 some chunk failed (listed), 2 bad input, 3 a service is unavailable,',

@@ -26,7 +26,7 @@ export const workerCommand = flagCommand({
     'Options:',
     `  --concurrency N   concurrent fetches in this process (default ${DEFAULT_FETCH_CONCURRENCY})`,
     '  --qps N           API calls per second shared by all workers (env CDN_API_QPS, default 10)',
-    '  --pace-guard-ms N jitter budget per second of the global pacing, ms (default 50: 95% of --qps)',
+    '  --pace-guard-ms N end of each second in which the pacer grants no call, room for jitter (default 200)',
     '  --log-level LEVEL (env LOG_LEVEL)',
     ...DRAIN_TIMEOUT_HELP,
     ...OPS_FLAGS_HELP,
