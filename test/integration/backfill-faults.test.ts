@@ -50,7 +50,7 @@ describe('backfill: faults and failures', () => {
     expect(stats.calls).toBe(chunks.length + transient + stats.throttled);
     expect(summary.counts.failed).toBe(0);
     // Half of all calls throttled looks like a tiny quota to the adaptive pacer (issue 17): it slows to about a call
-    // a second and probes back up, so this run takes ~100 s on a busy machine (10-20 s with the fixed pacer).
+    // a second and probes back up, so this run took ~100 s on a busy machine.
   }, 300_000);
 
   it('a chunk throttled more times than it has attempts still completes: a throttle uses no attempt', async () => {
