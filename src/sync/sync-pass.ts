@@ -15,7 +15,7 @@ import { waitForBackfill } from '../pipeline/backfill-runner.js';
 import type { PipelineClient } from '../pipeline/pipeline-client.js';
 import { validateDomain } from '../plan/parse-domains.js';
 import { syncKeys } from './sync-keys.js';
-import { advanceWatermark, initialWatermark, planSyncPass, type CoarseRange, type DomainPassRange } from './sync-plan.js';
+import { advanceWatermark, initialWatermark, planSyncPass, type CoarseRange, type DomainPassRange, type SyncMode } from './sync-plan.js';
 import { WatermarkStore } from './watermark-store.js';
 
 /** Which domains a pass covers. */
@@ -31,6 +31,9 @@ export interface SyncPassOptions {
   /** First slot of a domain that has no watermark yet (default: now). */
   readonly since?: number | undefined;
   readonly lookbackMs: number;
+  /** sync-plan.ts: `fresh` (default) or `archive`, and the domains synced fresh in archive mode. */
+  readonly mode?: SyncMode | undefined;
+  readonly freshDomains?: readonly string[] | undefined;
   readonly now: () => number;
   readonly tiers?: readonly Tier[] | undefined;
   readonly marginMs?: number | undefined;
@@ -102,7 +105,7 @@ export async function runSyncPass(options: SyncPassOptions): Promise<SyncPassRep
     if (await watermarks.initialise(d, initialWatermark(now, options.since, now, tiers))) newDomains.push(d);
   }
   const current = await watermarks.get(domains);
-  const plan = planSyncPass({ domains, watermarks: current, now, lookbackMs: options.lookbackMs, tiers, marginMs: options.marginMs });
+  const plan = planSyncPass({ domains, watermarks: current, now, lookbackMs: options.lookbackMs, mode: options.mode, freshDomains: options.freshDomains, tiers, marginMs: options.marginMs });
 
   const id = newPassId(now);
   const active = plan.ranges.filter((r) => r.from < r.to);

@@ -12,7 +12,17 @@
  * window are overwritten too), flooring to the coarsest grid keeps a coarse slot that straddles W wholly inside
  * the range (the planner rounds inward), and costs no extra call because 1-minute chunks are cut on whole hours
  * anyway. A sync that was down longer than a tier's horizon gets the planner's coarser tiers for the old part.
+ *
+ * Two modes per domain, because the trailing window is what makes a pass expensive (about 2 calls per domain per
+ * pass, 24 per domain-hour at a 5-minute period, where archiving 1-minute data needs 1):
+ * - `fresh` (the default, the behaviour above): the newest published slots on every pass, re-read until final.
+ * - `archive`: each block of the finest tier (an hour of 1-minute data, one call) is fetched once, after it is
+ *   final: [max(floor, W) floored to the coarsest grid, the end of the newest block that has been final for the
+ *   domain's phase). The phase (0 to 59 minutes, a stable hash of the name) spreads the domains over the hour, so a
+ *   pass at a 5-minute period fetches about a twelfth of them, never every domain's hour at once. No lookback: what
+ *   it fetches is final already. The watermark rule is the same, so it moves a whole hour at a time.
  */
+import { createHash } from 'node:crypto';
 import { DEFAULT_TIERS, tierByInterval, type Tier } from '../aliyun/tiers.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Chunk, UnavailableRange } from '../core/model.js';
@@ -54,12 +64,22 @@ export interface SyncPassPlan {
   readonly coarse: CoarseRange[];
 }
 
+/** How a domain is synced: see the file header. */
+export type SyncMode = 'archive' | 'fresh';
+export const SYNC_MODES: readonly SyncMode[] = ['archive', 'fresh'];
+export const DEFAULT_SYNC_MODE: SyncMode = 'fresh';
+
 export interface SyncPassInput {
   /** Validated, lower-cased domains; each must have a watermark (see initialWatermark). */
   readonly domains: readonly string[];
   readonly watermarks: ReadonlyMap<string, DomainWatermark>;
   readonly now: number;
+  /** The trailing window of fresh domains; archive domains have none. */
   readonly lookbackMs: number;
+  /** Default DEFAULT_SYNC_MODE. */
+  readonly mode?: SyncMode | undefined;
+  /** Domains synced fresh whatever `mode` says (`--fresh-domains`). */
+  readonly freshDomains?: readonly string[] | undefined;
   readonly tiers?: readonly Tier[] | undefined;
   readonly marginMs?: number | undefined;
 }
@@ -96,14 +116,19 @@ export function planSyncPass(input: SyncPassInput): SyncPassPlan {
   if (!Number.isSafeInteger(input.lookbackMs) || input.lookbackMs < 0) throw new InvalidArgumentError('must be a non-negative duration', '--lookback');
   const finest = tiers[0]!;
   const coarsestMs = tiers[tiers.length - 1]!.intervalS * 1000;
-  const to = floorTo(input.now - finest.delayMs, finest.intervalS * 1000);
+  const published = floorTo(input.now - finest.delayMs, finest.intervalS * 1000);
+  const fresh = new Set(input.freshDomains ?? []);
+  const archiveAll = (input.mode ?? DEFAULT_SYNC_MODE) === 'archive';
   const ranges: DomainPassRange[] = [];
   const chunks: Chunk[] = [];
   const unavailable: UnavailableRange[] = [];
   for (const domain of input.domains) {
     const wm = input.watermarks.get(domain);
     if (!wm) throw new InvalidArgumentError(`no watermark for ${domain}`, '--domains');
-    const from = Math.max(wm.floor, floorTo(wm.watermark - input.lookbackMs, coarsestMs));
+    const archive = archiveAll && !fresh.has(domain);
+    const { from, to } = archive
+      ? archivePassRange(wm, input.now, archivePhaseMs(domain, tiers), tiers)
+      : { from: Math.max(wm.floor, floorTo(wm.watermark - input.lookbackMs, coarsestMs)), to: published };
     if (from >= to) {
       ranges.push({ domain, watermark: wm.watermark, floor: wm.floor, from: to, to });
       continue;
@@ -114,6 +139,41 @@ export function planSyncPass(input: SyncPassInput): SyncPassPlan {
     unavailable.push(...plan.unavailable);
   }
   return { ranges, chunks, unavailable, coarse: coarseRanges(chunks, tiers) };
+}
+
+/**
+ * The domain's archive phase: how long after its block is final an archive-mode domain fetches it, in whole slots
+ * of the finest tier within one block (0 to 59 minutes by default). Stable: a hash of the name.
+ */
+export function archivePhaseMs(domain: string, tiers: readonly Tier[] = DEFAULT_TIERS): number {
+  const finest = tiers[0]!;
+  const slotMs = finest.intervalS * 1000;
+  const slots = finest.maxSpanMs / slotMs;
+  return (createHash('sha256').update(domain, 'utf8').digest().readUInt32BE(0) % slots) * slotMs;
+}
+
+/**
+ * The end of the newest block of the finest tier (whole hours for 1-minute data) that an archive-mode domain with
+ * phase `phaseMs` fetches at `now`: final (delay + revision after its end) for at least the phase.
+ *
+ * @example archiveEnd(14:35, 5 * 60_000) // 13:00 (13:00 + 30 min + 5 min <= 14:35)
+ */
+export function archiveEnd(now: number, phaseMs: number, tiers: readonly Tier[] = DEFAULT_TIERS): number {
+  const finest = tiers[0]!;
+  return floorTo(now - finest.delayMs - finest.revisionMs - phaseMs, finest.maxSpanMs);
+}
+
+/**
+ * The range an archive-mode pass fetches for one domain: from its watermark (floored to the coarsest grid, never
+ * before its floor) to the end of its newest block final for its phase. Shared with the schedule simulation.
+ */
+export function archivePassRange(wm: DomainWatermark, now: number, phaseMs: number, tiers: readonly Tier[] = DEFAULT_TIERS): { from: number; to: number } {
+  const finest = tiers[0]!;
+  const published = floorTo(now - finest.delayMs, finest.intervalS * 1000);
+  return {
+    from: Math.max(wm.floor, floorTo(wm.watermark, tiers[tiers.length - 1]!.intervalS * 1000)),
+    to: Math.min(published, archiveEnd(now, phaseMs, tiers)),
+  };
 }
 
 /** Chunks coarser than the finest tier, merged per domain and interval into contiguous ranges. */

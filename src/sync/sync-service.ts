@@ -17,13 +17,16 @@ import { acquirePassLock } from './pass-lock.js';
 import { SYNC_JOB_NAME, SYNC_QUEUE, SYNC_SCHEDULER_ID } from './sync-keys.js';
 import { runSyncPass, type SyncPassReport, type SyncSelection } from './sync-pass.js';
 import { WatermarkStore } from './watermark-store.js';
-import { initialWatermark } from './sync-plan.js';
+import { initialWatermark, type SyncMode } from './sync-plan.js';
 
 /** What a scheduled job carries: the selection of the process that last upserted the schedule. No secrets. */
 export interface SyncJobData {
   readonly selection: SyncSelection;
   readonly since?: number | undefined;
   readonly lookbackMs: number;
+  /** Absent in jobs written before modes existed: `fresh`. */
+  readonly mode?: SyncMode | undefined;
+  readonly freshDomains?: readonly string[] | undefined;
 }
 
 export interface SyncServiceOptions {
@@ -39,6 +42,9 @@ export interface SyncServiceOptions {
   /** `--since`: replaces the watermarks of the named domains; first slot of domains discovered later. */
   readonly since?: number | undefined;
   readonly lookbackMs: number;
+  /** sync-plan.ts: `fresh` (default) or `archive`, and the domains kept fresh in archive mode. */
+  readonly mode?: SyncMode | undefined;
+  readonly freshDomains?: readonly string[] | undefined;
   /** Period of the schedule, ms; ignored with `once`. */
   readonly everyMs: number;
   /** Run one complete pass now, then stop (no schedule). */
@@ -122,6 +128,8 @@ export async function startSyncService(options: SyncServiceOptions): Promise<Run
           selection: data.selection,
           since: data.since,
           lookbackMs: data.lookbackMs,
+          mode: data.mode,
+          freshDomains: data.freshDomains,
           now,
           tiers: options.tiers,
           marginMs: options.marginMs,
@@ -135,7 +143,7 @@ export async function startSyncService(options: SyncServiceOptions): Promise<Run
         await lock.release();
       }
     };
-    const data: SyncJobData = { selection: options.selection, since: options.since, lookbackMs: options.lookbackMs };
+    const data: SyncJobData = { selection: options.selection, since: options.since, lookbackMs: options.lookbackMs, mode: options.mode, freshDomains: options.freshDomains };
     let oncePass: Promise<SyncPassReport> | undefined;
     if (options.once) {
       oncePass = pass(data);
