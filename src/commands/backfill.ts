@@ -17,6 +17,7 @@ import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
 import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, flagCommand, intFlag, rangeFlags, stringFlag, WORKER_OPTIONS } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CommandContext } from './command.js';
 import { describeRange, formatFailures } from './status.js';
+import { runBackfillDryRun } from './plan-dry-run.js';
 
 
 const HELP = [
@@ -29,6 +30,9 @@ const HELP = [
   '',
   'Options:',
   ...DOMAIN_RANGE_HELP,
+  '  --dry-run             print the calls, the ETA at the quota minus what the scheduled sync uses, and per',
+  '                        tier what would be degraded to a coarser resolution or lost because its turn comes after',
+  '                        its horizon; no call, nothing enqueued, no credentials (Redis is read for the sync\'s share)',
   '  --detach              only enqueue (workers started with `cdn-etl worker` do the work); prints the id',
   `  --concurrency N       concurrent fetches in this process (default ${DEFAULT_FETCH_CONCURRENCY})`,
   '  --refetch             call the API even for chunks finished earlier',
@@ -48,6 +52,7 @@ export const backfillCommand = flagCommand({
   options: {
     ...DOMAIN_RANGE_OPTIONS,
     detach: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
     ...WORKER_OPTIONS,
     refetch: { type: 'boolean' },
     'retry-failed': { type: 'string' },
@@ -71,6 +76,10 @@ export const backfillCommand = flagCommand({
     const guardMs = intFlag(args, 'pace-guard-ms', DEFAULT_GUARD_MS, 0, 500);
     const detach = booleanFlag(args, 'detach');
     const refetch = booleanFlag(args, 'refetch');
+    if (booleanFlag(args, 'dry-run')) {
+      if (!request) throw new InvalidArgumentError('cannot be combined with --retry-failed', '--dry-run');
+      return runBackfillDryRun(ctx, loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps') }), request);
+    }
     const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') }));
     const showBar = ctx.stderr.isTTY === true;
     // On a terminal the bar tells the story; per-chunk lines would tear it apart.
