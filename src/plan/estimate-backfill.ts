@@ -19,24 +19,18 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Chunk } from '../core/model.js';
-import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
-import { DEFAULT_MARGIN_MS, planBackfill, replanAtCoarserTier } from './plan-backfill.js';
+import { DEFAULT_TIERS } from '../aliyun/tiers.js';
+import { DEFAULT_MARGIN_MS, planBackfill, replanAtCoarserTier, type PlanBackfillInput } from './plan-backfill.js';
 
 /** A domain name used only to lay out one domain's chunks; never called. */
 const TEMPLATE_DOMAIN = 'template.invalid';
 
-export interface BackfillEstimateInput {
+/** The planner's input with a count instead of names, and the rate the backfill gets. */
+export interface BackfillEstimateInput extends Omit<PlanBackfillInput, 'domains'> {
   /** How many domains (all get the same chunk layout; the names do not change the figures). */
   readonly domainCount: number;
-  /** Epoch ms, [from, to). */
-  readonly from: number;
-  readonly to: number;
-  /** The moment the first call is made. */
-  readonly now: number;
-  /** API calls per second the backfill gets: the quota minus what the sync uses. */
+  /** API calls per second the backfill gets: the quota minus what the sync uses. `now` is when the first call is made. */
   readonly callsPerSecond: number;
-  readonly tiers?: readonly Tier[] | undefined;
-  readonly marginMs?: number | undefined;
 }
 
 export interface TierEstimate {
