@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { DEMO_CREDENTIALS, type SimulatorStats } from '../src/sim/simulator.js';
-import { PipelineClient } from '../src/pipeline/pipeline-client.js';
+import { cleanPrefix } from './clean-prefix.js';
 import { runMigrations } from '../src/store/migrations-runner.js';
 import { Redis } from 'ioredis';
 
@@ -94,17 +94,7 @@ function measure(command: string, args: readonly string[], env: Record<string, s
 }
 
 async function clean(prefix: string): Promise<void> {
-  const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix });
-  await client.obliterate();
-  await client.close();
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-  await redis.quit();
+  await cleanPrefix(REDIS_URL, prefix);
 }
 
 /**

@@ -11,7 +11,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { CdnClient } from '../src/aliyun/cdn-client.js';
-import { PipelineClient } from '../src/pipeline/pipeline-client.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../src/sim/simulator.js';
 import { execSql } from '../src/store/questdb-http.js';
 import { runMigrations } from '../src/store/migrations-runner.js';
@@ -19,6 +18,7 @@ import { TrafficLoader } from '../src/store/traffic-loader.js';
 import { startSyncService } from '../src/sync/sync-service.js';
 import { archiveEnd, archivePhaseMs } from '../src/sync/sync-plan.js';
 import { WatermarkStore } from '../src/sync/watermark-store.js';
+import { cleanPrefix } from './clean-prefix.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -92,16 +92,8 @@ try {
   console.log(`  calls ${calls} for ${hours} domain-hours due: ${(calls / hours).toFixed(3)} per domain-hour; watermarks not exactly as due: ${wrong}`);
   console.log(`  rows in QuestDB ${rowCount} (expected 60 per domain-hour: ${hours * 60}); simulator answered ${sim.stats().calls} calls, ${sim.stats().throttled ?? 0} throttled`);
   console.log(`  wall ${wall.toFixed(1)} s, inside passes ${(busyMs / 1000).toFixed(1)} s; calls / (qps x time inside passes) = ${(calls / (qps * busyMs / 1000)).toFixed(3)}`);
-  const client = await PipelineClient.open({ redisUrl: REDIS_URL, prefix });
-  await client.obliterate();
-  await client.close();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
   redis.disconnect();
+  await cleanPrefix(REDIS_URL, prefix);
   process.exitCode = wrong === 0 && calls === hours ? 0 : 1;
 } finally {
   await api.close();
