@@ -14,50 +14,15 @@ import type { PipelineClient } from '../pipeline/pipeline-client.js';
 import { createApiClient, openPipelineClient, startPipelineRuntime, useQuestDbAccess } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
-import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, flagCommand, intFlag, rangeFlags, stringFlag, WORKER_OPTIONS } from './args.js';
+import { booleanFlag, domainsFlag, commandBody, intFlag, rangeFlags, stringFlag } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CommandContext } from './command.js';
 import { describeRange, formatFailures } from './status.js';
 import { runBackfillDryRun } from './plan-dry-run.js';
 
 
-const HELP = [
-  'Usage: cdn-etl backfill --domains a.com,b.com --from ISO --to ISO [options]',
-  '       cdn-etl backfill --retry-failed ID [options]',
-  '',
-  'Loads every slot whose start is in [--from, --to) (UTC) for each domain, at the finest granularity the',
-  'API still has. Chunks finished earlier (by any backfill) are reused without an API call, except chunks',
-  'that held provisional (still revised) slots. Parts of the range beyond the API horizon are reported.',
-  '',
-  'Options:',
-  ...DOMAIN_RANGE_HELP,
-  '  --dry-run             print the calls, the ETA at the quota minus what the scheduled sync uses, and per',
-  '                        tier what would be degraded to a coarser resolution or lost because its turn comes after',
-  '                        its horizon; no call, nothing enqueued, no credentials (Redis is read for the sync\'s share)',
-  '  --detach              only enqueue (workers started with `cdn-etl worker` do the work); prints the id',
-  `  --concurrency N       concurrent fetches in this process (default ${DEFAULT_FETCH_CONCURRENCY})`,
-  '  --refetch             call the API even for chunks finished earlier',
-  '  --retry-failed ID     run only the failed chunks of backfill ID again',
-  '  --qps N               API calls per second shared by all workers (env CDN_API_QPS, default 10)',
-  '  --pace-guard-ms N    end of each second in which the pacer grants no call, ms (default 200)',
-  '  --log-level LEVEL     (env LOG_LEVEL)',
-  '',
-  'Exit: 0 every chunk done, 1 some chunk failed (listed), 2 bad input, 3 a service is unavailable,',
-  '130 interrupted (run the same command again to continue).',
-].join('\n');
 
-export const backfillCommand = flagCommand({
+export const backfillCommand = commandBody({
   name: 'backfill',
-  summary: 'load a time range for some domains into QuestDB',
-  help: HELP,
-  options: {
-    ...DOMAIN_RANGE_OPTIONS,
-    detach: { type: 'boolean' },
-    'dry-run': { type: 'boolean' },
-    ...WORKER_OPTIONS,
-    refetch: { type: 'boolean' },
-    'retry-failed': { type: 'string' },
-    'pace-guard-ms': { type: 'string' },
-  },
   async run(args, ctx) {
     // Everything is validated before the first connection: bad input exits 2 having touched nothing.
     const retryId = stringFlag(args, 'retry-failed');

@@ -17,14 +17,19 @@ export interface CommandContext {
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   /** Aborted on SIGINT/SIGTERM: long-running commands drain and return. */
   readonly signal: AbortSignal;
+  /** Whether stderr takes colours: NO_COLOR/FORCE_COLOR, else whether it is a terminal. */
+  readonly color?: boolean;
 }
 
-export interface Command {
+/** A command's body, loaded only when that command runs (command-specs.ts says how to reach it). */
+export interface CommandBody {
   readonly name: string;
-  /** One line for the command list. */
-  readonly summary: string;
-  /** Full help text, shown by `cdn-etl <command> --help`. */
-  readonly help: string;
-  /** Returns the exit code. Throws InvalidArgumentError for bad input (exit 2). */
-  run(argv: readonly string[], ctx: CommandContext): Promise<number>;
+  /** Given the flags commander parsed; returns the exit code. Throws InvalidArgumentError for bad input (exit 2). */
+  run(args: ParsedArgs, ctx: CommandContext): Promise<number>;
+}
+
+/** A command's flags by their long name without dashes (`retry-failed`), and its positional arguments. */
+export interface ParsedArgs {
+  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  readonly positionals: readonly string[];
 }

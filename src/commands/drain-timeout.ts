@@ -11,11 +11,6 @@ import { EXIT_FAILED } from './command.js';
 export const DEFAULT_DRAIN_S = 45;
 /** Exit code of a stop whose drain did not end in time. */
 export const EXIT_DRAIN_TIMEOUT = EXIT_FAILED;
-export const DRAIN_TIMEOUT_OPTION = { 'drain-timeout': { type: 'string' } } as const;
-export const DRAIN_TIMEOUT_HELP = [
-  `  --drain-timeout S on a signal, wait at most S seconds for chunks in flight (default ${DEFAULT_DRAIN_S}); then exit 1`,
-  '                    and leave them to go back to the queue (a Redis or QuestDB outage cannot hold the stop)',
-];
 
 /**
  * Waits for `closing` at most `drainS` seconds. True when it ended in time; false after calling `abandon()` and

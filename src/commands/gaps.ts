@@ -19,47 +19,15 @@ import { planRepair } from '../gaps/repair-plan.js';
 import { formatRange } from '../core/time-format.js';
 import { formatGaps } from '../gaps/gaps-report.js';
 import { describeUnavailable } from '../sync/sync-report.js';
-import { booleanFlag, DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, flagCommand, intFlag, rangeFlags, stringFlag, WORKER_OPTIONS } from './args.js';
+import { booleanFlag, domainsFlag, commandBody, intFlag, rangeFlags, stringFlag } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CommandContext } from './command.js';
 import { formatFailures } from './status.js';
 
 const INTERVALS = ['60', '300', '3600'] as const;
 
-const HELP = [
-  'Usage: cdn-etl gaps --domains a.com,b.com --from ISO --to ISO [--interval any|60|300|3600] [--repair] [options]',
-  '',
-  'Lists, per domain, the stretches of [--from, --to) (UTC) that QuestDB holds no slot for, as ranges.',
-  'By default a slot of any resolution covers its time and gaps are measured on the 1-minute grid; with',
-  '--interval N only slots of N seconds count, on the N-second grid (e.g. --interval 60 for missing minutes).',
-  '',
-  'With --repair, the missing ranges are backfilled (in this process, like `backfill`) at the finest resolution',
-  'the API still holds: recent holes at 1 minute, older ones at 5 minutes or 1 hour (whole coarse slots around',
-  'the hole are written, with the same values for the slots already there). Parts the API no longer has are',
-  'named. Afterwards the gaps are listed again.',
-  '',
-  'Options:',
-  ...DOMAIN_RANGE_HELP,
-  '  --interval any|N      which slots count (default any)',
-  '  --repair              backfill the missing ranges the API still has (needs API credentials)',
-  `  --concurrency N       concurrent fetches when repairing (default ${DEFAULT_FETCH_CONCURRENCY})`,
-  '  --qps N               API calls per second shared by all workers (env CDN_API_QPS, default 10)',
-  '  --questdb-pg URL      (env QUESTDB_PG; without a password: PGPASSWORD or QUESTDB_PG holds it)',
-  '  --log-level LEVEL     (env LOG_LEVEL)',
-  '',
-  'Exit: 0 done (gaps or not), 1 some repair chunk failed (listed), 2 bad input, 3 a service is unavailable.',
-].join('\n');
 
-export const gapsCommand = flagCommand({
+export const gapsCommand = commandBody({
   name: 'gaps',
-  summary: 'find missing slots in QuestDB, as ranges; --repair backfills them',
-  help: HELP,
-  options: {
-    ...DOMAIN_RANGE_OPTIONS,
-    interval: { type: 'string' },
-    repair: { type: 'boolean' },
-    ...WORKER_OPTIONS,
-    'questdb-pg': { type: 'string' },
-  },
   async run(args, ctx) {
     const domains = domainsFlag(args);
     const { from, to } = rangeFlags(args, Date.now());

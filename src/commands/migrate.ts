@@ -5,35 +5,11 @@ import { createLogger } from '../core/logger.js';
 import { runMigrations } from '../store/migrations-runner.js';
 import { recordValueUnit } from '../store/value-unit.js';
 import { healInvalidViews } from '../store/view-health.js';
-import { flagCommand, stringFlag } from './args.js';
+import { commandBody, stringFlag } from './args.js';
 import { EXIT_OK } from './command.js';
 
-export const migrateCommand = flagCommand({
+export const migrateCommand = commandBody({
   name: 'migrate',
-  summary: 'apply pending QuestDB migrations (safe to run again)',
-  help: [
-    'Usage: cdn-etl migrate [--questdb-http URL] [--value-unit byte|bit] [--change-unit] [--log-level LEVEL]',
-    '',
-    'Applies the migrations/*.sql files not yet applied to QuestDB, in name order, and records each',
-    'one (name, sha256, time) in the table cdn_etl_migrations. Files applied earlier are skipped;',
-    'an applied file that was changed stops the run (restore it and add a new numbered migration).',
-    'Then it records the unit of the API\'s Value (CDN_VALUE_UNIT) in cdn_etl_value_unit, which every',
-    'view reads; a unit different from the recorded one is refused unless --change-unit is given.',
-    'Materialized views that QuestDB marked invalid (after TRUNCATE or DROP PARTITION of the traffic',
-    'table) are fully refreshed, and each one is named in the output.',
-    '',
-    'Options:',
-    '  --questdb-http URL   QuestDB HTTP endpoint (env QUESTDB_HTTP, default http://127.0.0.1:9000)',
-    '  --value-unit UNIT    byte or bit: the unit of the API\'s Value (env CDN_VALUE_UNIT, default byte)',
-    '  --change-unit        replace a different recorded unit (every derived figure changes by 8x)',
-    '  --log-level LEVEL    fatal, error, warn, info, debug, trace or silent (env LOG_LEVEL)',
-  ].join('\n'),
-  options: {
-    'questdb-http': { type: 'string' },
-    'log-level': { type: 'string' },
-    'value-unit': { type: 'string' },
-    'change-unit': { type: 'boolean' },
-  },
   async run(args, ctx) {
     const config = useQuestDbAccess(
       loadConfig(ctx.env, {

@@ -15,22 +15,6 @@ export interface OpsFlags {
   readonly queueActions: boolean;
 }
 
-/** The flags, for a command's parseCommandArgs option table. */
-export const OPS_FLAG_OPTIONS = {
-  'http-port': { type: 'string' },
-  'http-host': { type: 'string' },
-  'queues-actions': { type: 'boolean' },
-} as const;
-
-/** Help lines for the flags. */
-export const OPS_FLAGS_HELP: readonly string[] = [
-  `  --http-port N       serve /metrics, /healthz and /queues on port N (default ${DEFAULT_HTTP_PORT}; 0 = no HTTP server)`,
-  `  --http-host H       address to bind (default ${DEFAULT_HTTP_HOST}; 0.0.0.0 for all interfaces)`,
-  '  --queues-actions    allow the dashboard\'s actions (retry, clean, pause, ...); read-only by default',
-  '                      (basic auth for /queues, env CDN_ETL_DASHBOARD_USER and CDN_ETL_DASHBOARD_PASSWORD, is',
-  '                      required with --queues-actions or a --http-host other than loopback)',
-];
-
 /** Validates the flags (InvalidArgumentError naming the flag). Pure. */
 export function parseOpsFlags(values: Readonly<Record<string, string | boolean | undefined>>): OpsFlags {
   const rawPort = values['http-port'];

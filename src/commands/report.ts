@@ -15,40 +15,15 @@ import { applyViewCoverage } from '../report/coverage-from-views.js';
 import { queryReportFigures } from '../report/report-figures.js';
 import { MAX_REPORT_DOMAINS, queryReportRows } from '../report/report-query.js';
 import { openQuestDbReader, useQuestDbAccess } from '../app/app-runtime.js';
-import { DOMAIN_RANGE_HELP, DOMAIN_RANGE_OPTIONS, domainsFlag, flagCommand, rangeFlags, requiredFlag, stringFlag } from './args.js';
+import { domainsFlag, commandBody, rangeFlags, requiredFlag, stringFlag } from './args.js';
 import { EXIT_OK } from './command.js';
 
 /** Widest range a report accepts: ten years of daily cells is still a readable page. */
 const MAX_RANGE_MS = 3_660 * 24 * 3_600_000;
 
-const HELP = [
-  'Usage: cdn-etl report --domains a.com,b.com --from ISO --to ISO --out report.html [options]',
-  '',
-  'Writes one self-contained HTML file (no network needed to open it) with the traffic of each domain',
-  'and a coverage map: for every hour (ranges up to 14 days) or day, whether the archive holds it',
-  'complete, provisional (fetched before the API finalised it), partial or missing, and at which',
-  'resolution. Prints the same summary as text. The range is widened to whole hours or days.',
-  '',
-  'Options:',
-  ...DOMAIN_RANGE_HELP,
-  '  --out FILE            the HTML file to write (replaced if it exists)',
-  '  --tz ZONE             show times, days and billing months in this IANA zone (env CDN_ETL_TZ, default UTC)',
-  '  --questdb-pg URL      QuestDB PG wire (env QUESTDB_PG, default postgres://admin:quest@127.0.0.1:8812/qdb);',
-  '                        without a password (it would show in ps): PGPASSWORD or QUESTDB_PG holds it',
-  '',
-  'Exit: 0 written, 2 bad input, 3 QuestDB unavailable.',
-].join('\n');
 
-export const reportCommand = flagCommand({
+export const reportCommand = commandBody({
   name: 'report',
-  summary: 'write an HTML report (traffic chart, coverage map) and print its summary',
-  help: HELP,
-  options: {
-    ...DOMAIN_RANGE_OPTIONS,
-    out: { type: 'string' },
-    tz: { type: 'string' },
-    'questdb-pg': { type: 'string' },
-  },
   async run(args, ctx) {
     const domains = domainsFlag(args);
     if (domains.length > MAX_REPORT_DOMAINS) throw new InvalidArgumentError(`at most ${MAX_REPORT_DOMAINS} domains per report`, '--domains');

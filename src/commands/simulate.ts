@@ -5,7 +5,7 @@
 import { loadConfig } from '../core/config.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { DEMO_CREDENTIALS, startSimulator, type CompetingOptions, type FaultOptions, type SimDomain, type SimDomainStatus } from '../sim/simulator.js';
-import { flagCommand, intFlag, stringFlag, type ParsedArgs } from './args.js';
+import { commandBody, intFlag, stringFlag, type ParsedArgs } from './args.js';
 import { EXIT_OK } from './command.js';
 
 const STATUSES: readonly SimDomainStatus[] = ['online', 'offline', 'configuring', 'configure_failed', 'checking', 'check_failed', 'stopped'];
@@ -19,32 +19,6 @@ const RATE_FLAGS = {
   'service-busy-rate': 'serviceBusyRate',
 } as const;
 
-const HELP = `Usage: cdn-etl simulate [options]
-
-Serves a local stand-in of the Alibaba Cloud CDN API (DescribeDomainRealTimeSrcTrafficData,
-DescribeUserDomains) over HTTP, with V3 and V2 signatures, the tier table, a per-second quota and
-deterministic traffic. Point cdn-etl at it with CDN_ENDPOINT=<the printed URL>. Runs until Ctrl-C.
-
-Options:
-  --port N                 port to listen on (default 0: any free port)
-  --host H                 address to bind (default 127.0.0.1)
-  --qps N                  calls accepted per calendar second (default 10)
-  --domains a,b:offline    the account's domains, each optionally :status (online, offline,
-                           configuring, configure_failed, checking, check_failed, stopped)
-  --throttle-status 400|503  HTTP status of Throttling answers (default 400)
-  --retry-after-ms N       send x-acs-retry-after: N on Throttling answers
-  --latency-ms N           extra latency per API answer
-  --seed N                 seed of the fault generator (default 1)
-  --competing-qps N        another program on the account spends N of each second's calls
-                           (default 0); with --competing-after-calls N and
-                           --competing-until-calls N it runs only for that window of calls
-Faults (fractions 0..1 of calls; none by default):
-  --throttle-rate, --server-error-rate, --reset-rate, --stall-rate, --truncate-rate,
-  --service-busy-rate, and --stall-ms N (default 30000)
-
-Credentials: the pair in ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET, or the
-demo pair ${DEMO_CREDENTIALS.accessKeyId} / ${DEMO_CREDENTIALS.accessKeySecret} when they are unset.
-`;
 
 function parseDomains(raw: string | undefined): SimDomain[] | undefined {
   if (raw === undefined) return undefined;
@@ -85,25 +59,8 @@ function competingFlags(args: ParsedArgs, qps: number): CompetingOptions | undef
   };
 }
 
-export const simulateCommand = flagCommand({
+export const simulateCommand = commandBody({
   name: 'simulate',
-  summary: 'serve a local stand-in of the CDN API for demos and tests',
-  help: HELP,
-  options: {
-    port: { type: 'string' },
-    host: { type: 'string' },
-    qps: { type: 'string' },
-    domains: { type: 'string' },
-    'throttle-status': { type: 'string' },
-    'retry-after-ms': { type: 'string' },
-    'latency-ms': { type: 'string' },
-    seed: { type: 'string' },
-    'stall-ms': { type: 'string' },
-    'competing-qps': { type: 'string' },
-    'competing-after-calls': { type: 'string' },
-    'competing-until-calls': { type: 'string' },
-    ...Object.fromEntries(Object.keys(RATE_FLAGS).map((k) => [k, { type: 'string' as const }])),
-  },
   async run(args, ctx) {
     const config = loadConfig(ctx.env);
     const faults: Record<string, number> = {};

@@ -3,21 +3,11 @@ import { loadConfig } from '../core/config.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { BackfillSummary, ChunkFailure } from '../pipeline/backfill-store.js';
 import { openPipelineClient, useQuestDbAccess } from '../app/app-runtime.js';
-import { flagCommand, intFlag } from './args.js';
+import { commandBody, intFlag } from './args.js';
 import { EXIT_OK } from './command.js';
 
-export const statusCommand = flagCommand({
+export const statusCommand = commandBody({
   name: 'status',
-  summary: 'show backfills and their chunks',
-  help: [
-    'Usage: cdn-etl status [ID] [--limit N]',
-    '',
-    'Without ID: the latest backfills (id, created, range, domains, chunks done/total, failed, state).',
-    'With ID: that backfill in detail, with each failed chunk and its API error code.',
-    'Needs Redis only (REDIS_URL, CDN_ETL_REDIS_PREFIX), no API credentials.',
-  ].join('\n'),
-  options: { limit: { type: 'string' } },
-  allowPositionals: true,
   async run(args, ctx) {
     const limit = intFlag(args, 'limit', 20, 1, 1000);
     if (args.positionals.length > 1) throw new InvalidArgumentError('takes at most one backfill id');

@@ -10,7 +10,7 @@ import { createLogger } from '../core/logger.js';
 import { CdnEtlMetrics } from '../ops/metrics.js';
 import { attachWorkerMetrics } from '../ops/worker-metrics.js';
 import type { RunningOpsServer } from '../ops/ops-server.js';
-import { OPS_FLAG_OPTIONS, OPS_FLAGS_HELP, parseOpsFlags, startOpsServerFromFlags } from './ops-flags.js';
+import { parseOpsFlags, startOpsServerFromFlags } from './ops-flags.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
 import { closeRedis, createApiClient, openRedisConnection, startSyncRuntime, type SyncRuntime, useQuestDbAccess } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
@@ -23,75 +23,18 @@ import { DEFAULT_SYNC_MODE, defaultLookbackMs, SYNC_MODES, type SyncMode } from 
 import { runSyncDryRun } from './plan-dry-run.js';
 import { formatPassReport } from '../sync/sync-report.js';
 import { readWatermarks } from '../sync/watermark-store.js';
-import { booleanFlag, flagCommand, intFlag, stringFlag, WORKER_OPTIONS } from './args.js';
+import { booleanFlag, commandBody, intFlag, stringFlag } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './command.js';
-import { DEFAULT_DRAIN_S, DRAIN_TIMEOUT_HELP, DRAIN_TIMEOUT_OPTION, drainWithin, EXIT_DRAIN_TIMEOUT } from './drain-timeout.js';
+import { DEFAULT_DRAIN_S, drainWithin, EXIT_DRAIN_TIMEOUT } from './drain-timeout.js';
 
 export const DEFAULT_EVERY_MS = 5 * 60_000;
 const MIN_EVERY_MS = 1_000;
 const MAX_EVERY_MS = 24 * 3_600_000;
 const MAX_LOOKBACK_MS = 7 * 24 * 3_600_000;
 
-const HELP = [
-  'Usage: cdn-etl sync (--domains a.com,b.com | --all-domains) [--since ISO] [--once] [--every 5m] [--lookback 30m]',
-  '                    [--mode fresh|archive] [--fresh-domains LIST] [--dry-run] [options]',
-  '',
-  'Keeps the archive current. Each domain has a durable watermark in Redis: every slot before it is archived with',
-  'its final value. A pass fetches from (watermark - lookback) up to the newest published slot, through the same',
-  'fetch and load stages as a backfill, never reusing earlier results, so slots the API revised are overwritten',
-  'with their final values; the watermark then advances over the slots that were loaded and final. A sync that',
-  'was down longer than the 1-minute horizon catches up with the coarser tiers and says which parts it could only',
-  'get at 5-minute or hourly resolution. Passes run on a BullMQ job scheduler shared by every `sync` process on',
-  'this Redis prefix: one pass per period, whichever process takes it; passes never overlap.',
-  '',
-  'Options:',
-  '  --domains LIST      comma-separated domain names',
-  '  --all-domains       every domain of the account (DescribeUserDomains on each pass); domains not online are',
-  '                      skipped and reported',
-  '  --since ISO         first slot to load: replaces the stored watermark of the --domains given; with',
-  '                      --all-domains, where domains seen for the first time start (default: now)',
-  '  --once              run one complete pass now (waiting for a pass in progress elsewhere), then exit',
-  `  --every DURATION    period of the schedule (default ${formatDuration(DEFAULT_EVERY_MS)}; e.g. 90s, 5m, 1h)`,
-  `  --lookback DURATION trailing window fetched again on every pass (default ${formatDuration(defaultLookbackMs())}: the`,
-  '                      1-minute data delay plus its revision window)',
-  '  --mode MODE         fresh (default): every pass fetches up to the newest published minute and re-reads the',
-  '                      trailing window, about 23 calls per domain-hour at --every 5m; archive: each hour of each',
-  '                      domain once, after it is final (1 call per domain-hour, the watermark 1.5-2.5 h behind),',
-  '                      spread over the hour by domain; up to 36,000 domains at 10 calls/s',
-  '  --fresh-domains LIST with --mode archive: these domains are synced fresh',
-  '  --dry-run           print the calls per hour of the selection and of each mode, the pass length, the',
-  '                      freshness and whether every 1-minute slot is archived before it expires, with a warning',
-  '                      when the selection exceeds the quota; no call, nothing enqueued (--all-domains counts the',
-  '                      domains with a watermark in Redis)',
-  `  --concurrency N     concurrent fetches in this process (default ${DEFAULT_FETCH_CONCURRENCY})`,
-  '  --qps N             API calls per second shared by all workers (env CDN_API_QPS, default 10)',
-  '  --log-level LEVEL   (env LOG_LEVEL)',
-  ...DRAIN_TIMEOUT_HELP,
-  ...OPS_FLAGS_HELP,
-  '',
-  'Exit with --once: 0 every chunk done, 1 some chunk failed (listed), 2 bad input, 3 a service is unavailable,',
-  '130 interrupted. Without --once it runs until SIGINT/SIGTERM, then exits 0. Either way 1 when the drain',
-  'timeout passed before the stop ended.',
-].join('\n');
 
-export const syncCommand = flagCommand({
+export const syncCommand = commandBody({
   name: 'sync',
-  summary: 'keep the archive current: scheduled incremental passes with a late-data lookback',
-  help: HELP,
-  options: {
-    domains: { type: 'string' },
-    'all-domains': { type: 'boolean' },
-    since: { type: 'string' },
-    once: { type: 'boolean' },
-    every: { type: 'string' },
-    lookback: { type: 'string' },
-    mode: { type: 'string' },
-    'fresh-domains': { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    ...WORKER_OPTIONS,
-    ...DRAIN_TIMEOUT_OPTION,
-    ...OPS_FLAG_OPTIONS,
-  },
   async run(args, ctx) {
     // Everything is validated before the first connection: bad input exits 2 having touched nothing.
     const domainsFlag = stringFlag(args, 'domains');

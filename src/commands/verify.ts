@@ -17,7 +17,7 @@ import { FETCH_QUEUE, pipelineKeys } from '../pipeline/pipeline-keys.js';
 import { createRedisPacer } from '../redis/redis-pacer.js';
 import { parseRange } from '../plan/parse-range.js';
 import { compareSlots, driftTable, isCheckable, planVerifyCalls, sampleSlots, type ArchivedSlot, type DriftRow, type SlotCheck } from '../plan/verify-plan.js';
-import { booleanFlag, domainsFlag, flagCommand, intFlag, stringFlag } from './args.js';
+import { booleanFlag, domainsFlag, commandBody, intFlag, stringFlag } from './args.js';
 import { EXIT_FAILED, EXIT_OK } from './command.js';
 
 const DEFAULT_SAMPLE = 20;
@@ -27,39 +27,9 @@ const DEFAULT_LOOKBACK_MS = 186 * 24 * 3_600_000;
 const YIELD_POLL_MS = 1_000;
 const MAX_LISTED = 20;
 
-const HELP = [
-  'Usage: cdn-etl verify --domains a.com,b.com [--from ISO --to ISO] [--sample N | --all] [options]',
-  '',
-  'Re-fetches archived slots from the API and compares them value by value: a sample of N slots per domain',
-  '(default 20), spread over the range, or with --all every slot. Only slots that were final when archived and',
-  'that the API still holds at their stored resolution are checked (1 minute: 7 days, 5 minutes: 93 days,',
-  '1 hour: 186 days). The range defaults to the last 186 days. The calls take the lowest priority: they share',
-  "the account's pacing with the pipeline and wait while backfills or syncs have queued fetches.",
-  '',
-  'Options:',
-  '  --domains LIST        comma-separated domain names',
-  '  --from ISO, --to ISO  UTC instants (default: the last 186 days)',
-  `  --sample N            slots per domain to check (1 to 100000, default ${DEFAULT_SAMPLE})`,
-  '  --all                 check every checkable slot of the range',
-  '  --qps N               API calls per second shared with the pipeline (env CDN_API_QPS, default 10)',
-  '  --questdb-pg URL      (env QUESTDB_PG; without a password: PGPASSWORD or QUESTDB_PG holds it)',
-  '',
-  'Exit: 0 every checked slot matches, 1 a mismatch (listed), 2 bad input, 3 a service is unavailable.',
-].join('\n');
 
-export const verifyCommand = flagCommand({
+export const verifyCommand = commandBody({
   name: 'verify',
-  summary: 'audit the archive: re-fetch archived final slots and compare them value by value',
-  help: HELP,
-  options: {
-    domains: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    sample: { type: 'string' },
-    all: { type: 'boolean' },
-    qps: { type: 'string' },
-    'questdb-pg': { type: 'string' },
-  },
   async run(args, ctx) {
     const domains = domainsFlag(args);
     const now = Date.now();

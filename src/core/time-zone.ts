@@ -62,3 +62,29 @@ export function formatMonth(ms: number, zone: string): string {
 export function fiveMinutePointsInMonth(startMs: number, zone: string): number {
   return (nextMonthStart(startMs, zone) - startMs) / 300_000;
 }
+
+/** Wall-clock fields of one instant as typed by a user (month 1-12). */
+export interface WallClock {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+  readonly millisecond: number;
+}
+
+/**
+ * The instant (epoch ms) that `wall` names in `zone` (an IANA name, `UTC` or a fixed offset `UTC+08:00`), or
+ * undefined when that wall-clock time does not exist there: an impossible date (Feb 30, hour 24, a leap second) or
+ * a time skipped by a daylight-saving change. Never shifts silently: luxon moves a skipped time forward, so the
+ * fields are compared after the round trip.
+ *
+ * @example zonedInstant({ year: 2026, month: 11, day: 30, hour: 22, minute: 0, second: 0, millisecond: 0 }, 'UTC+08:00') // Date.UTC(2026, 10, 30, 14)
+ */
+export function zonedInstant(wall: WallClock, zone: string): number | undefined {
+  const t = DateTime.fromObject({ ...wall }, { zone });
+  if (!t.isValid) return undefined;
+  const same = t.year === wall.year && t.month === wall.month && t.day === wall.day && t.hour === wall.hour && t.minute === wall.minute && t.second === wall.second;
+  return same ? t.toMillis() : undefined;
+}
