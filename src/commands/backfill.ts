@@ -14,9 +14,12 @@ import type { PipelineClient } from '../pipeline/pipeline-client.js';
 import { createApiClient, openPipelineClient, startPipelineRuntime, useQuestDbAccess } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
-import { booleanFlag, domainsFlag, commandBody, intFlag, rangeFlags, stringFlag } from './args.js';
+import { booleanFlag, domainsFlag, commandBody, intFlag, rangeFlags, stringFlag, zoneFlag, type ParsedArgs } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CommandContext } from './command.js';
-import { describeRange, formatFailures } from './status.js';
+import { describeRange, formatFailures, formatWarnings } from './status.js';
+import { describeInstant } from '../plan/parse-range.js';
+import { planBackfill } from '../plan/plan-backfill.js';
+import { nothingToLoad } from '../plan/horizon-report.js';
 import { runBackfillDryRun } from './plan-dry-run.js';
 
 
@@ -34,7 +37,7 @@ export const backfillCommand = commandBody({
       }
     } else {
       const domains = domainsFlag(args);
-      const { from, to } = rangeFlags(args, Date.now());
+      const { from, to } = rangeFlags(args, Date.now(), zoneFlag(args, ctx));
       request = { domains, from, to };
     }
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
@@ -46,9 +49,23 @@ export const backfillCommand = commandBody({
       return runBackfillDryRun(ctx, loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps') }), request);
     }
     const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') }));
+    if (request) {
+      // Pure, after every input is validated and before any connection: a range the API no longer holds at all is said, and exits 1, not "0 chunks".
+      const nothing = nothingToLoad(planBackfill({ ...request, now: Date.now() }), request.from, request.to, Date.now());
+      if (nothing !== undefined) {
+        ctx.stderr.write(`cdn-etl backfill: ${nothing}`);
+        return EXIT_FAILED;
+      }
+    }
     const showBar = ctx.stderr.isTTY === true;
-    // On a terminal the bar tells the story; per-chunk lines would tear it apart.
-    const logger = createLogger({ level: showBar && config.logLevel === 'info' ? 'warn' : config.logLevel });
+    const progress = createProgressReporter({ stream: ctx.stderr, color: ctx.color });
+    // On a terminal the bar tells the story; per-chunk lines would tear it apart. Log lines print above the bar.
+    const logger = createLogger({
+      level: showBar && config.logLevel === 'info' ? 'warn' : config.logLevel,
+      color: ctx.color,
+      onWarning: (message) => progress.noteWarning(message),
+      ...(showBar ? { pretty: true, destination: progress.logStream } : {}),
+    });
     let credentials: Credentials | undefined;
     let api: CdnClient | undefined;
     if (!detach) {
@@ -63,7 +80,7 @@ export const backfillCommand = commandBody({
       if (request) {
         const started = await startBackfill(client, { ...request, now, refetch });
         id = started.id;
-        ctx.stderr.write(`backfill ${id}: ${started.plan.chunks.length} chunks for ${request.domains.length} domain(s), ${describeRange(request.from, request.to)}\n`);
+        ctx.stderr.write(`backfill ${id}: ${started.plan.chunks.length} chunks for ${request.domains.length} domain(s), ${describeRange(request.from, request.to)} UTC${givenAs(args, request)}\n`);
         for (const u of mergeUnavailable(started.plan.unavailable)) {
           ctx.stderr.write(`  not available from the API (${u.reason}): ${u.domains} ${describeRange(u.start, u.end)}\n`);
         }
@@ -78,7 +95,6 @@ export const backfillCommand = commandBody({
       }
       const runtime = await startPipelineRuntime(config, api, { fetchConcurrency: concurrency, guardMs, logger });
       let summary: BackfillSummary;
-      const progress = createProgressReporter({ stream: ctx.stderr, label: id });
       try {
         summary = await waitForBackfill(client, id, {
           signal: ctx.signal,
@@ -90,7 +106,9 @@ export const backfillCommand = commandBody({
       } finally {
         await runtime.close();
       }
-      return await report(ctx, client, summary);
+      const code = await report(ctx, client, summary);
+      ctx.stdout.write(formatWarnings(progress.warnings));
+      return code;
     } finally {
       await client.close();
     }
@@ -117,6 +135,14 @@ async function report(ctx: CommandContext, client: PipelineClient, s: BackfillSu
     return EXIT_FAILED;
   }
   return EXIT_OK;
+}
+
+/** How --from/--to were typed, when that was not already the UTC spelling shown (issue 16: echo the reading). */
+function givenAs(args: ParsedArgs, range: { from: number; to: number }): string {
+  const from = describeInstant(stringFlag(args, 'from')!, range.from);
+  const to = describeInstant(stringFlag(args, 'to')!, range.to);
+  const typed = [from, to].map((d) => /\((.*)\)$/.exec(d)?.[1]).filter((t): t is string => t !== undefined);
+  return typed.length === 0 ? '' : ` (from --from ${stringFlag(args, 'from')!} --to ${stringFlag(args, 'to')!})`;
 }
 
 /** Unavailable parts grouped over domains, for a short report. */

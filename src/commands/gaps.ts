@@ -19,7 +19,7 @@ import { planRepair } from '../gaps/repair-plan.js';
 import { formatRange } from '../core/time-format.js';
 import { formatGaps } from '../gaps/gaps-report.js';
 import { describeUnavailable } from '../sync/sync-report.js';
-import { booleanFlag, domainsFlag, commandBody, intFlag, rangeFlags, stringFlag } from './args.js';
+import { booleanFlag, domainsFlag, commandBody, intFlag, rangeFlags, stringFlag, zoneFlag } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CommandContext } from './command.js';
 import { formatFailures } from './status.js';
 
@@ -30,7 +30,7 @@ export const gapsCommand = commandBody({
   name: 'gaps',
   async run(args, ctx) {
     const domains = domainsFlag(args);
-    const { from, to } = rangeFlags(args, Date.now());
+    const { from, to } = rangeFlags(args, Date.now(), zoneFlag(args, ctx));
     const intervalFlag = stringFlag(args, 'interval') ?? 'any';
     if (intervalFlag !== 'any' && !(INTERVALS as readonly string[]).includes(intervalFlag)) {
       throw new InvalidArgumentError(`must be any, 60, 300 or 3600, got ${JSON.stringify(intervalFlag)}`, '--interval');
@@ -40,7 +40,7 @@ export const gapsCommand = commandBody({
     const repair = booleanFlag(args, 'repair');
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
     const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), questdbPg: stringFlag(args, 'questdb-pg'), logLevel: stringFlag(args, 'log-level') }));
-    const logger = createLogger({ level: config.logLevel });
+    const logger = createLogger({ level: config.logLevel, color: ctx.color });
     const api = repair ? createApiClient(config, requireCredentials(config), { logger }) : undefined;
 
     const pg = openQuestDbReader(config);

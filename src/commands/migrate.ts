@@ -18,7 +18,7 @@ export const migrateCommand = commandBody({
         valueUnit: stringFlag(args, 'value-unit'),
       }),
     );
-    const logger = createLogger({ level: config.logLevel });
+    const logger = createLogger({ level: config.logLevel, color: ctx.color });
     const { applied, skipped } = await runMigrations({ questdbHttp: config.questdbHttp, logger });
     // After the migrations, so that a view a migration has just rebuilt is not refreshed twice.
     const healed = await healInvalidViews(config.questdbHttp, { logger });

@@ -15,7 +15,7 @@ import { applyViewCoverage } from '../report/coverage-from-views.js';
 import { queryReportFigures } from '../report/report-figures.js';
 import { MAX_REPORT_DOMAINS, queryReportRows } from '../report/report-query.js';
 import { openQuestDbReader, useQuestDbAccess } from '../app/app-runtime.js';
-import { domainsFlag, commandBody, rangeFlags, requiredFlag, stringFlag } from './args.js';
+import { domainsFlag, commandBody, rangeFlags, requiredFlag, stringFlag, zoneFlag } from './args.js';
 import { EXIT_OK } from './command.js';
 
 /** Widest range a report accepts: ten years of daily cells is still a readable page. */
@@ -27,7 +27,7 @@ export const reportCommand = commandBody({
   async run(args, ctx) {
     const domains = domainsFlag(args);
     if (domains.length > MAX_REPORT_DOMAINS) throw new InvalidArgumentError(`at most ${MAX_REPORT_DOMAINS} domains per report`, '--domains');
-    const requested = rangeFlags(args, Date.now());
+    const requested = rangeFlags(args, Date.now(), zoneFlag(args, ctx));
     if (requested.to - requested.from > MAX_RANGE_MS) throw new InvalidArgumentError('the range may span at most 3660 days', '--to');
     const out = resolve(requiredFlag(args, 'out'));
     if (!existsSync(dirname(out)) || !statSync(dirname(out)).isDirectory()) throw new InvalidArgumentError(`the folder of ${out} does not exist`, '--out');

@@ -70,7 +70,20 @@ export function formatFailures(failures: readonly ChunkFailure[]): string {
   if (failures.length === 0) return '';
   const lines = [`failed chunks (${failures.length}):`];
   for (const f of failures) {
-    lines.push(`  ${f.chunk.domain} ${describeRange(f.chunk.start, f.chunk.end)} ${f.chunk.intervalS}s  ${f.code}  ${f.message.replace(/\s+/g, ' ').slice(0, 200)}`);
+    // Never cut (a RequestId at the end is what support asks for), and the code once: messages often start with it.
+    const message = f.message.replace(/\s+/g, ' ').trim();
+    const text = message.startsWith(`${f.code}: `) ? message.slice(f.code.length + 2) : message === f.code ? '' : message;
+    lines.push(`  ${f.chunk.domain} ${describeRange(f.chunk.start, f.chunk.end)} ${f.chunk.intervalS}s  ${f.code}${text ? `  ${text}` : ''}`);
   }
+  return lines.join('\n') + '\n';
+}
+
+/** The warnings a run logged, once each with a count, for the closing summary (they may have scrolled away). */
+export function formatWarnings(warnings: readonly string[]): string {
+  if (warnings.length === 0) return '';
+  const counts = new Map<string, number>();
+  for (const w of warnings) counts.set(w, (counts.get(w) ?? 0) + 1);
+  const lines = [`warnings during the run (${warnings.length}):`];
+  for (const [w, n] of counts) lines.push(`  ${w}${n > 1 ? ` (${n} times)` : ''}`);
   return lines.join('\n') + '\n';
 }

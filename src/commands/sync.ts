@@ -23,7 +23,7 @@ import { DEFAULT_SYNC_MODE, defaultLookbackMs, SYNC_MODES, type SyncMode } from 
 import { runSyncDryRun } from './plan-dry-run.js';
 import { formatPassReport } from '../sync/sync-report.js';
 import { readWatermarks } from '../sync/watermark-store.js';
-import { booleanFlag, commandBody, intFlag, stringFlag } from './args.js';
+import { booleanFlag, commandBody, intFlag, stringFlag, zoneFlag } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './command.js';
 import { DEFAULT_DRAIN_S, drainWithin, EXIT_DRAIN_TIMEOUT } from './drain-timeout.js';
 
@@ -43,7 +43,7 @@ export const syncCommand = commandBody({
     if (!allDomains && (domainsFlag === undefined || domainsFlag.trim() === '')) throw new InvalidArgumentError('is required (or --all-domains)', '--domains');
     const selection: SyncSelection = allDomains ? { kind: 'all-domains' } : { kind: 'domains', domains: parseDomains(domainsFlag!) };
     const sinceFlag = stringFlag(args, 'since');
-    const since = sinceFlag === undefined ? undefined : parseInstant(sinceFlag, '--since');
+    const since = sinceFlag === undefined ? undefined : parseInstant(sinceFlag, '--since', { now: Date.now(), zone: zoneFlag(args, ctx) });
     const once = booleanFlag(args, 'once');
     const everyFlag = stringFlag(args, 'every');
     if (once && everyFlag !== undefined) throw new InvalidArgumentError('cannot be combined with --once', '--every');
@@ -68,7 +68,7 @@ export const syncCommand = commandBody({
     const ops = parseOpsFlags(args.values);
     const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') }));
     if (since !== undefined && since > Date.now()) throw new InvalidArgumentError(`${sinceFlag} is in the future`, '--since');
-    const logger = createLogger({ level: config.logLevel });
+    const logger = createLogger({ level: config.logLevel, color: ctx.color });
     const metrics = new CdnEtlMetrics({ onSourceError: (source, err) => logger.debug({ source, err: (err as Error).message }, 'metrics source failed') });
     const api = createApiClient(config, requireCredentials(config), { logger, onCall: (e) => metrics.recordApiCall(e) });
 

@@ -17,7 +17,7 @@ import { FETCH_QUEUE, pipelineKeys } from '../pipeline/pipeline-keys.js';
 import { createRedisPacer } from '../redis/redis-pacer.js';
 import { parseRange } from '../plan/parse-range.js';
 import { compareSlots, driftTable, isCheckable, planVerifyCalls, sampleSlots, type ArchivedSlot, type DriftRow, type SlotCheck } from '../plan/verify-plan.js';
-import { booleanFlag, domainsFlag, commandBody, intFlag, stringFlag } from './args.js';
+import { booleanFlag, domainsFlag, commandBody, intFlag, stringFlag, zoneFlag } from './args.js';
 import { EXIT_FAILED, EXIT_OK } from './command.js';
 
 const DEFAULT_SAMPLE = 20;
@@ -36,7 +36,7 @@ export const verifyCommand = commandBody({
     const fromRaw = stringFlag(args, 'from');
     const toRaw = stringFlag(args, 'to');
     if ((fromRaw === undefined) !== (toRaw === undefined)) throw new InvalidArgumentError('give both --from and --to, or neither', fromRaw === undefined ? '--from' : '--to');
-    const range = fromRaw !== undefined && toRaw !== undefined ? parseRange(fromRaw, toRaw, now) : { from: now - DEFAULT_LOOKBACK_MS, to: now };
+    const range = fromRaw !== undefined && toRaw !== undefined ? parseRange(fromRaw, toRaw, now, zoneFlag(args, ctx)) : { from: now - DEFAULT_LOOKBACK_MS, to: now };
     const all = booleanFlag(args, 'all');
     if (all && stringFlag(args, 'sample') !== undefined) throw new InvalidArgumentError('give --sample N or --all, not both', '--sample');
     const sample = all ? undefined : intFlag(args, 'sample', DEFAULT_SAMPLE, 1, 100_000);
@@ -60,7 +60,7 @@ export const verifyCommand = commandBody({
 
     const redis = await openRedisConnection(config, 'cdn-etl-verify');
     const queue = new Queue(FETCH_QUEUE, { connection: redis, prefix: config.redisPrefix });
-    const api = createApiClient(config, credentials, { logger: createLogger({ level: config.logLevel }) });
+    const api = createApiClient(config, credentials, { logger: createLogger({ level: config.logLevel, color: ctx.color }) });
     const pacer = createRedisPacer(redis, pipelineKeys(config.redisPrefix).pacer, { qps: config.apiQps });
     const table: DriftRow[] = [];
     const mismatches: { domain: string; check: SlotCheck }[] = [];

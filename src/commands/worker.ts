@@ -20,7 +20,7 @@ export const workerCommand = commandBody({
     const drainS = intFlag(args, 'drain-timeout', DEFAULT_DRAIN_S, 1, 3600);
     const ops = parseOpsFlags(args.values);
     const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') }));
-    const logger = createLogger({ level: config.logLevel });
+    const logger = createLogger({ level: config.logLevel, color: ctx.color });
     const metrics = new CdnEtlMetrics({ onSourceError: (source, err) => logger.debug({ source, err: (err as Error).message }, 'metrics source failed') });
     const api = createApiClient(config, requireCredentials(config), { logger, onCall: (e) => metrics.recordApiCall(e) });
     // Before the workers: a port given and taken is refused (exit 2) before any job is taken.

@@ -3,6 +3,7 @@
  * Anything that looks like a secret is redacted by key, wherever it sits in a log object.
  */
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import type { LogLevel } from './config.js';
 
 export type { Logger } from 'pino';
@@ -38,22 +39,38 @@ export interface LoggerSettings {
   readonly level: LogLevel;
   /** Force pretty (true) or JSON (false); default: pretty when stderr is a TTY. */
   readonly pretty?: boolean;
-  /** Where JSON lines go; default stderr (stdout is for a command's own output). */
+  /** Where lines go; default stderr (stdout is for a command's own output). */
   readonly destination?: NodeJS.WritableStream;
+  /** Colours in pretty output (the CLI decides, honouring NO_COLOR/FORCE_COLOR); default false. */
+  readonly color?: boolean;
+  /** Called with the message of every warning or error logged, e.g. for a closing summary. */
+  readonly onWarning?: (message: string) => void;
 }
 
+/** Pretty lines: one line each (a progress bar can sit under them), timestamps in UTC like everything else. */
+export const PRETTY_OPTIONS = Object.freeze({ translateTime: 'UTC:yyyy-mm-dd HH:MM:ss.l"Z"', ignore: 'pid,hostname', singleLine: true });
+
 export function createLogger(settings: LoggerSettings): Logger {
+  const onWarning = settings.onWarning;
   const options: LoggerOptions = {
     level: settings.level,
     base: { pid: process.pid },
     redact: { paths: redactPaths(), censor: '[redacted]' },
+    ...(onWarning
+      ? {
+          hooks: {
+            logMethod(args, method, level) {
+              if (level >= 40) onWarning(String([...args].reverse().find((a) => typeof a === 'string') ?? ''));
+              method.apply(this, args);
+            },
+          },
+        }
+      : {}),
   };
   const pretty = settings.pretty ?? (settings.destination === undefined && process.stderr.isTTY === true);
   if (pretty) {
-    return pino({
-      ...options,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
-    });
+    // In this thread, not a transport's worker: lines reach the destination in order with the bar's redraws.
+    return pino(options, PinoPretty({ ...PRETTY_OPTIONS, colorize: settings.color === true, sync: true, destination: settings.destination ?? 2 }));
   }
   return pino(options, settings.destination ?? pino.destination({ dest: 2, sync: true }));
 }

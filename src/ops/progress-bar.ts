@@ -1,8 +1,15 @@
 /**
- * Terminal progress for a running backfill: a redrawn one-line bar on a TTY (chunks done/total, rows, calls per
- * second, throttles, ETA), otherwise a plain line every few seconds. Fed with bookkeeping summaries; no I/O of
- * its own beyond writing to the given stream.
+ * Terminal progress for a running backfill. On a terminal: one line, redrawn in place, never wider than the
+ * terminal (fields of least use are dropped first, so the line never wraps into a stack of stale copies), redrawn
+ * when the terminal is resized; log lines go above it, one line each, never glued to it (`log`). Elsewhere: a plain
+ * line every few seconds. Warnings seen during the run are kept for the closing summary (`warnings`). Colours only
+ * when the caller says so (NO_COLOR/FORCE_COLOR are decided by core/terminal-color.ts). Fed with bookkeeping
+ * summaries; no I/O of its own beyond writing to the given stream.
+ *
+ * Why not cli-progress: its single bar has no way to print a line above itself, and it crops a line by characters
+ * (cutting through colour codes), where dropping whole fields keeps the line readable at 80 columns.
  */
+import { Writable } from 'node:stream';
 import { formatEta } from '../core/time-format.js';
 
 /** What the progress needs from a backfill summary. */
@@ -16,10 +23,19 @@ export interface ProgressSnapshot {
   readonly reused: number;
 }
 
+export type ProgressStream = NodeJS.WritableStream & {
+  isTTY?: boolean;
+  columns?: number;
+  on?(event: 'resize', listener: () => void): unknown;
+  off?(event: 'resize', listener: () => void): unknown;
+};
+
 export interface ProgressOptions {
-  readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stream: ProgressStream;
   /** Force the bar (true) or plain lines (false); default: bar when the stream is a TTY. */
   readonly tty?: boolean;
+  /** Colour the bar (default false). */
+  readonly color?: boolean;
   /** Plain mode: one line at most this often, ms (default 5000). */
   readonly plainIntervalMs?: number;
   readonly label?: string;
@@ -28,36 +44,104 @@ export interface ProgressOptions {
 
 export interface ProgressReporter {
   update(snapshot: ProgressSnapshot): void;
-  /** Leaves the last bar on screen (TTY) or writes a last plain line. */
+  /** Leaves the last bar on screen (TTY) or writes a last plain line, and stops following resizes. */
   finish(snapshot: ProgressSnapshot): void;
+  /** Prints `text` above the bar as one line (new lines folded into spaces), then redraws the bar. */
+  log(text: string): void;
+  /** Remembers a warning for the closing summary (a logger prints it; see core/logger.ts onWarning). */
+  noteWarning(text: string): void;
+  /** The warnings seen so far, in order. */
+  readonly warnings: readonly string[];
+  /** A stream for a logger's pretty output: each line written goes through `log`. */
+  readonly logStream: Writable;
 }
 
-/** Rate and ETA from a sliding window of snapshots, pure. */
-export function progressLine(snapshot: ProgressSnapshot, rates: { callsPerS: number; chunksPerS: number }, width: number): string {
+interface Rates {
+  readonly callsPerS: number;
+  readonly chunksPerS: number;
+}
+
+const ESC = '\x1b[';
+const GREEN = `${ESC}32m`;
+const RED = `${ESC}31m`;
+const RESET = `${ESC}0m`;
+
+/**
+ * The progress line for a terminal `width` columns wide (0: no limit), at most width - 1 characters so that the
+ * cursor never wraps. Fields are dropped from the least useful (reused) up to the ETA; the bar narrows first.
+ * Pure.
+ */
+export function progressLine(snapshot: ProgressSnapshot, rates: Rates, width: number, label = ''): string {
+  return fitLine(progressFields(snapshot, rates, width), width, label).text;
+}
+
+interface Field {
+  readonly text: string;
+  /** Lower stays longer. */
+  readonly rank: number;
+  readonly color?: string;
+}
+
+function progressFields(snapshot: ProgressSnapshot, rates: Rates, width: number): Field[] {
   const { total, ended } = snapshot;
   const fraction = total === 0 ? 1 : ended / total;
-  const barWidth = Math.max(10, Math.min(30, width - 90));
+  const barWidth = width === 0 ? 12 : Math.max(10, Math.min(30, width - 90));
   const filled = Math.round(fraction * barWidth);
-  const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`;
   const remaining = total - ended;
   const eta = remaining === 0 ? '0s' : rates.chunksPerS > 0 ? formatEta((remaining / rates.chunksPerS) * 1000) : '?';
-  return (
-    `${bar} ${ended}/${total} chunks  ${snapshot.rows.toLocaleString('en-US')} rows  ` +
-    `${rates.callsPerS.toFixed(1)} calls/s  ${snapshot.throttles} throttled  ${snapshot.failed} failed  ` +
-    `${snapshot.reused} reused  ETA ${eta}`
-  );
+  return [
+    { text: `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`, rank: 2, color: GREEN },
+    { text: `${ended}/${total} chunks`, rank: 0 },
+    { text: `${snapshot.rows.toLocaleString('en-US')} rows`, rank: 3 },
+    { text: `${rates.callsPerS.toFixed(1)} calls/s`, rank: 4 },
+    { text: `${snapshot.throttles} throttled`, rank: 5 },
+    { text: `${snapshot.failed} failed`, rank: 1, ...(snapshot.failed > 0 ? { color: RED } : {}) },
+    { text: `${snapshot.reused} reused`, rank: 6 },
+    { text: `ETA ${eta}`, rank: 1 },
+  ];
+}
+
+/** Joins the fields that fit in width - 1 columns (dropping the highest rank first); plain text and coloured. */
+function fitLine(fields: readonly Field[], width: number, label: string): { text: string; colored: string } {
+  const limit = width > 0 ? width - 1 : Number.POSITIVE_INFINITY;
+  let kept = [...fields];
+  const join = (fs: readonly Field[]): string => label + fs.map((f) => f.text).join('  ');
+  while (kept.length > 1 && join(kept).length > limit) {
+    const worst = Math.max(...kept.map((f) => f.rank));
+    const at = kept.map((f) => f.rank).lastIndexOf(worst);
+    kept = kept.filter((_, i) => i !== at);
+  }
+  let text = join(kept);
+  let colored = label + kept.map((f) => (f.color ? `${f.color}${f.text}${RESET}` : f.text)).join('  ');
+  if (text.length > limit) {
+    // Only a label wider than the terminal gets here: cut it, plainly (no colour to cut through).
+    text = `${text.slice(0, Math.max(0, limit - 1))}…`;
+    colored = text;
+  }
+  return { text, colored };
+}
+
+/** One line of text for above the bar: no new lines, no carriage returns, no trailing blanks. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*[\r\n]+\s*/g, ' ').trimEnd();
 }
 
 export function createProgressReporter(options: ProgressOptions): ProgressReporter {
   const now = options.now ?? Date.now;
-  const tty = options.tty ?? options.stream.isTTY === true;
+  const stream = options.stream;
+  const tty = options.tty ?? stream.isTTY === true;
+  const color = options.color === true;
   const plainIntervalMs = options.plainIntervalMs ?? 5_000;
   const label = options.label ? `${options.label} ` : '';
+  const warnings: string[] = [];
   // Rates over the last ~10 s of snapshots.
   const window: Array<{ at: number; calls: number; ended: number }> = [];
   let lastPlain = Number.NEGATIVE_INFINITY;
+  let last: { snapshot: ProgressSnapshot; rates: Rates } | undefined;
+  let drawn = false;
+  let finished = false;
 
-  const rates = (s: ProgressSnapshot): { callsPerS: number; chunksPerS: number } => {
+  const rates = (s: ProgressSnapshot): Rates => {
     const t = now();
     window.push({ at: t, calls: s.calls, ended: s.ended });
     while (window.length > 2 && t - window[0]!.at > 10_000) window.shift();
@@ -66,19 +150,63 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
     return dt > 0 ? { callsPerS: (s.calls - first.calls) / dt, chunksPerS: (s.ended - first.ended) / dt } : { callsPerS: 0, chunksPerS: 0 };
   };
 
+  const bar = (): string => {
+    if (!last) return '';
+    const width = stream.columns ?? 80;
+    const line = fitLine(progressFields(last.snapshot, last.rates, width), width, label);
+    return color ? line.colored : line.text;
+  };
+  const draw = (): void => {
+    if (!last || finished) return;
+    stream.write(`\r${ESC}K${bar()}`);
+    drawn = true;
+  };
+  const onResize = (): void => draw();
+  if (tty) stream.on?.('resize', onResize);
+
+  const log = (text: string): void => {
+    const line = oneLine(text);
+    if (tty && drawn && !finished) {
+      stream.write(`\r${ESC}K${line}\n`);
+      draw();
+    } else {
+      stream.write(`${line}\n`);
+    }
+  };
+
+  const logStream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      for (const line of String(chunk).split('\n')) if (line.trim() !== '') log(line);
+      callback();
+    },
+  });
+
   return {
     update(s) {
-      const r = rates(s);
+      last = { snapshot: s, rates: rates(s) };
       if (tty) {
-        options.stream.write(`\r\x1b[K${label}${progressLine(s, r, options.stream.columns ?? 120)}`);
+        draw();
       } else if (now() - lastPlain >= plainIntervalMs) {
         lastPlain = now();
-        options.stream.write(`${label}${progressLine(s, r, 0)}\n`);
+        stream.write(`${label}${progressLine(s, last.rates, 0)}\n`);
       }
     },
     finish(s) {
-      const r = rates(s);
-      options.stream.write(tty ? `\r\x1b[K${label}${progressLine(s, r, options.stream.columns ?? 120)}\n` : `${label}${progressLine(s, r, 0)}\n`);
+      last = { snapshot: s, rates: rates(s) };
+      if (tty) {
+        draw();
+        stream.write('\n');
+        stream.off?.('resize', onResize);
+      } else {
+        stream.write(`${label}${progressLine(s, last.rates, 0)}\n`);
+      }
+      finished = true;
     },
+    log,
+    noteWarning(text) {
+      warnings.push(oneLine(text));
+    },
+    warnings,
+    logStream,
   };
 }

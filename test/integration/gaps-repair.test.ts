@@ -93,8 +93,8 @@ describe('gaps', () => {
   it('refuses bad input with exit 2 before touching anything', async () => {
     const env = { QUESTDB_PG: 'postgres://admin:quest@127.0.0.1:1/qdb' };
     const cases: [string[], RegExp][] = [
-      [['gaps', '--domains', 'a.com', '--from', '2026-01-02', '--to', '2026-01-01'], /--to: must be after --from/],
-      [['gaps', '--domains', 'a.com', '--from', '2026-01-01', '--to', '2026-01-02', '--interval', '120'], /--interval: must be any, 60, 300 or 3600/],
+      [['gaps', '--domains', 'a.com', '--from', '2026-01-02', '--to', '2026-01-01'], /--to must be after --from/],
+      [['gaps', '--domains', 'a.com', '--from', '2026-01-01', '--to', '2026-01-02', '--interval', '120'], /--interval must be any, 60, 300 or 3600/],
       [['gaps', '--domains', 'a b.com', '--from', '2026-01-01', '--to', '2026-01-02'], /--domains: invalid domain/],
       [['gaps', '--repair', '--domains', 'a.com', '--from', '2026-01-01', '--to', '2026-01-02'], /ALIBABA_CLOUD_ACCESS_KEY_ID/],
     ];

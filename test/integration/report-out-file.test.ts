@@ -27,7 +27,10 @@ describe('report --out (issue 15, finding 8)', () => {
     symlinkSync(victim, link);
     const r = await runCli(['report', ...range, '--out', link], env);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`cdn-etl report: --out: ${link} is a symbolic link: give the real file (a link at --out is never followed) [CDN_ETL_INVALID_ARGUMENT]\n`);
+    const [sentence, json, rest] = r.stderr.split('\n');
+    expect(sentence).toBe(`cdn-etl report: --out: ${link} is a symbolic link: give the real file (a link at --out is never followed).`);
+    expect(JSON.parse(json!)).toMatchObject({ command: 'report', code: 'CDN_ETL_INVALID_ARGUMENT', source: '--out' });
+    expect(rest).toBe('');
     expect(readFileSync(victim, 'utf8')).toBe('precious\n');
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../helpers/refusal.js';
-import { parseInstant, parseRange } from '../../src/plan/parse-range.js';
+import { describeInstant, parseInstant, parseRange } from '../../src/plan/parse-range.js';
 import * as planner from '../../src/plan/plan-backfill.js';
 
 describe('parseInstant: accepted spellings', () => {
@@ -24,21 +24,72 @@ describe('parseInstant: accepted spellings', () => {
   }
 });
 
+describe('parseInstant: offsets, zones and relative times (issue 16)', () => {
+  const now = Date.UTC(2026, 11, 6, 18, 7, 30);
+  const cases: { name: string; text: string; zone?: string; want: number }[] = [
+    { name: 'an offset east of UTC', text: '2026-11-30T22:00+08:00', want: Date.UTC(2026, 10, 30, 14) },
+    { name: 'an offset west of UTC, with seconds and ms', text: '2026-11-01T00:00:00.250-05:00', want: Date.UTC(2026, 10, 1, 5, 0, 0, 250) },
+    { name: 'an offset across the date line', text: '2026-11-01T00:00+14:00', want: Date.UTC(2026, 9, 31, 10) },
+    { name: 'no offset, no zone: UTC', text: '2026-11-01T08:00', want: Date.UTC(2026, 10, 1, 8) },
+    { name: 'no offset, --tz Asia/Shanghai', text: '2026-11-01T08:00', zone: 'Asia/Shanghai', want: Date.UTC(2026, 10, 1, 0) },
+    { name: 'a bare date in a zone is its local midnight', text: '2026-11-01', zone: 'Asia/Shanghai', want: Date.UTC(2026, 9, 31, 16) },
+    { name: 'a fixed-offset zone', text: '2026-11-01', zone: 'UTC-05:00', want: Date.UTC(2026, 10, 1, 5) },
+    { name: 'an offset wins over --tz', text: '2026-11-01T00:00Z', zone: 'Asia/Shanghai', want: Date.UTC(2026, 10, 1) },
+    { name: 'Berlin in summer time (+02:00)', text: '2026-07-01T12:00', zone: 'Europe/Berlin', want: Date.UTC(2026, 6, 1, 10) },
+    { name: 'the repeated hour of a DST end reads as standard time (the echo shows it)', text: '2026-10-25T02:30', zone: 'Europe/Berlin', want: Date.UTC(2026, 9, 25, 1, 30) },
+    { name: 'now', text: 'now', want: now },
+    { name: '-7d', text: '-7d', want: now - 7 * 86_400_000 },
+    { name: '-90m', text: '-90m', want: now - 90 * 60_000 },
+    { name: '-1h30m', text: '-1h30m', want: now - 90 * 60_000 },
+    { name: 'now-45s', text: 'now-45s', want: now - 45_000 },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      expect(parseInstant(c.text, '--from', { now, zone: c.zone })).toBe(c.want);
+    });
+  }
+
+  it('refuses a wall-clock time that a DST change skips, naming the zone', () => {
+    const err = refusal(() => parseInstant('2026-03-29T02:30', '--from', { zone: 'Europe/Berlin' }));
+    expect(err.message).toBe('--from: "2026-03-29T02:30" is not a real date and time in Europe/Berlin');
+  });
+
+  it('parseRange reads -7d .. now against the same now', () => {
+    expect(parseRange('-7d', 'now', now)).toEqual({ from: now - 7 * 86_400_000, to: now });
+  });
+});
+
+describe('describeInstant: the UTC reading, and the text when it was spelt otherwise', () => {
+  it.each([
+    ['2026-11-01', Date.UTC(2026, 10, 1), '2026-11-01T00:00:00Z'],
+    ['2026-11-01T00:00Z', Date.UTC(2026, 10, 1), '2026-11-01T00:00:00Z'],
+    ['2026-11-01T13:45:10Z', Date.UTC(2026, 10, 1, 13, 45, 10), '2026-11-01T13:45:10Z'],
+    ['2026-11-30T22:00+08:00', Date.UTC(2026, 10, 30, 14), '2026-11-30T14:00:00Z (2026-11-30T22:00+08:00)'],
+    ['-7d', Date.UTC(2026, 10, 29, 18, 7, 30), '2026-11-29T18:07:30Z (-7d)'],
+    ['now', Date.UTC(2026, 11, 6, 18, 7, 30, 125), '2026-12-06T18:07:30.125Z (now)'],
+  ])('%s', (text, ms, want) => {
+    expect(describeInstant(text, ms)).toBe(want);
+  });
+});
+
 describe('parseInstant: refused, naming the flag', () => {
   const cases: { name: string; text: string; message: RegExp }[] = [
-    { name: 'an offset other than UTC', text: '2026-11-01T08:00:00+08:00', message: /offset \+08:00; give the instant in UTC with Z/ },
-    { name: 'a negative offset', text: '2026-11-01T00:00:00-05:00', message: /offset -05:00/ },
     { name: '-00:00 (RFC 3339 "unknown offset")', text: '2026-11-01T00:00:00-00:00', message: /offset -00:00/ },
-    { name: 'no zone: local time is ambiguous', text: '2026-11-01T00:00:00', message: /not an ISO 8601 UTC instant/ },
-    { name: 'lower-case z', text: '2026-11-01T00:00:00z', message: /not an ISO 8601 UTC instant/ },
-    { name: 'a space instead of T', text: '2026-11-01 00:00:00Z', message: /not an ISO 8601 UTC instant/ },
-    { name: 'basic format', text: '20261101T000000Z', message: /not an ISO 8601 UTC instant/ },
-    { name: 'hours only', text: '2026-11-01T00Z', message: /not an ISO 8601 UTC instant/ },
-    { name: 'more than millisecond precision', text: '2026-11-01T00:00:00.1234Z', message: /not an ISO 8601 UTC instant/ },
-    { name: 'epoch milliseconds', text: '1793491200000', message: /not an ISO 8601 UTC instant/ },
-    { name: 'a word', text: 'yesterday', message: /"yesterday" is not an ISO 8601 UTC instant/ },
-    { name: 'empty', text: '', message: /not an ISO 8601 UTC instant/ },
-    { name: 'surrounding blanks', text: ' 2026-11-01', message: /not an ISO 8601 UTC instant/ },
+    { name: 'an offset no place uses', text: '2026-11-01T00:00:00+15:00', message: /offset \+15:00, which no place/ },
+    { name: 'an offset on a bare date', text: '2026-11-01+08:00', message: /not a time cdn-etl reads/ },
+    { name: 'a relative time without a unit', text: '-7', message: /"7" is not a duration/ },
+    { name: 'a relative time in weeks', text: '-1w', message: /"1w" is not a duration/ },
+    { name: 'a relative time of zero', text: '-0m', message: /must be from 1s/ },
+    { name: 'a time in the future spelt relative', text: '+7d', message: /not a time cdn-etl reads/ },
+    { name: 'lower-case z', text: '2026-11-01T00:00:00z', message: /not a time cdn-etl reads/ },
+    { name: 'a space instead of T', text: '2026-11-01 00:00:00Z', message: /not a time cdn-etl reads/ },
+    { name: 'basic format', text: '20261101T000000Z', message: /not a time cdn-etl reads/ },
+    { name: 'hours only', text: '2026-11-01T00Z', message: /not a time cdn-etl reads/ },
+    { name: 'more than millisecond precision', text: '2026-11-01T00:00:00.1234Z', message: /not a time cdn-etl reads/ },
+    { name: 'epoch milliseconds', text: '1793491200000', message: /not a time cdn-etl reads/ },
+    { name: 'a word', text: 'yesterday', message: /"yesterday" is not a time cdn-etl reads; use e.g. 2026-11-01, .*-7d, -90m or now/ },
+    { name: 'empty', text: '', message: /not a time cdn-etl reads/ },
+    { name: 'surrounding blanks', text: ' 2026-11-01', message: /not a time cdn-etl reads/ },
     { name: 'February 30', text: '2026-02-30', message: /not a real date and time/ },
     { name: 'February 29 in a common year', text: '2026-02-29T00:00:00Z', message: /not a real date and time/ },
     { name: 'month 13', text: '2026-13-01', message: /not a real date and time/ },
@@ -82,10 +133,11 @@ describe('parseRange', () => {
   });
 
   const cases: { name: string; from: string; to: string; source: string; message: RegExp }[] = [
-    { name: 'a bad --from is named --from', from: '2026-11-01T00:00:00+01:00', to: '2026-11-02', source: '--from', message: /offset/ },
+    { name: 'a bad --from is named --from', from: '2026-11-01T00:00:00-00:00', to: '2026-11-02', source: '--from', message: /offset/ },
     { name: 'a bad --to is named --to', from: '2026-11-01', to: 'tomorrow', source: '--to', message: /"tomorrow"/ },
     { name: 'from == to is an empty range, refused', from: '2026-11-01', to: '2026-11-01T00:00:00Z', source: '--to', message: /must be after --from/ },
-    { name: 'from after to is refused', from: '2026-11-02', to: '2026-11-01', source: '--to', message: /must be after --from \(2026-11-02\), got 2026-11-01/ },
+    { name: 'from after to is refused', from: '2026-11-02', to: '2026-11-01', source: '--to', message: /must be after --from \(2026-11-02T00:00:00Z\), got 2026-11-01T00:00:00Z$/ },
+    { name: 'a reversed range typed with offsets echoes both readings', from: '2026-11-02T08:00+08:00', to: '2026-11-01', source: '--to', message: /must be after --from \(2026-11-02T00:00:00Z \(2026-11-02T08:00\+08:00\)\), got 2026-11-01T00:00:00Z$/ },
   ];
   for (const c of cases) {
     it(c.name, () => {
