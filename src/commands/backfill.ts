@@ -64,7 +64,7 @@ export const backfillCommand = commandBody({
       level: showBar && config.logLevel === 'info' ? 'warn' : config.logLevel,
       color: ctx.color,
       onWarning: (message) => progress.noteWarning(message),
-      ...(showBar ? { pretty: true, destination: progress.logStream } : {}),
+      ...(showBar ? { pretty: true, compact: true, destination: progress.logStream } : {}),
     });
     let credentials: Credentials | undefined;
     let api: CdnClient | undefined;

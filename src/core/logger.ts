@@ -43,12 +43,25 @@ export interface LoggerSettings {
   readonly destination?: NodeJS.WritableStream;
   /** Colours in pretty output (the CLI decides, honouring NO_COLOR/FORCE_COLOR); default false. */
   readonly color?: boolean;
+  /**
+   * Pretty lines carry the message and a few key fields (domain, start, code) instead of the whole object: for
+   * lines printed above a progress bar, whose summary lists the details.
+   */
+  readonly compact?: boolean;
   /** Called with the message of every warning or error logged, e.g. for a closing summary. */
   readonly onWarning?: (message: string) => void;
 }
 
 /** Pretty lines: one line each (a progress bar can sit under them), timestamps in UTC like everything else. */
 export const PRETTY_OPTIONS = Object.freeze({ translateTime: 'UTC:yyyy-mm-dd HH:MM:ss.l"Z"', ignore: 'pid,hostname', singleLine: true });
+/** See LoggerSettings.compact. */
+export const COMPACT_PRETTY_OPTIONS = Object.freeze({
+  translateTime: 'UTC:HH:MM:ss"Z"',
+  ignore: 'pid,hostname',
+  singleLine: true,
+  hideObject: true,
+  messageFormat: '{msg}{if code} {code}{end}{if domain} {domain}{end}{if start} {start}{end}{if err} {err}{end}',
+});
 
 export function createLogger(settings: LoggerSettings): Logger {
   const onWarning = settings.onWarning;
@@ -70,7 +83,7 @@ export function createLogger(settings: LoggerSettings): Logger {
   const pretty = settings.pretty ?? (settings.destination === undefined && process.stderr.isTTY === true);
   if (pretty) {
     // In this thread, not a transport's worker: lines reach the destination in order with the bar's redraws.
-    return pino(options, PinoPretty({ ...PRETTY_OPTIONS, colorize: settings.color === true, sync: true, destination: settings.destination ?? 2 }));
+    return pino(options, PinoPretty({ ...(settings.compact ? COMPACT_PRETTY_OPTIONS : PRETTY_OPTIONS), colorize: settings.color === true, sync: true, destination: settings.destination ?? 2 }));
   }
   return pino(options, settings.destination ?? pino.destination({ dest: 2, sync: true }));
 }

@@ -121,6 +121,29 @@ function fitLine(fields: readonly Field[], width: number, label: string): { text
   return { text, colored };
 }
 
+/** `text` cut to width - 1 visible columns with an ellipsis; colour codes do not count and are never cut through. */
+export function fitWidth(text: string, width: number): string {
+  const limit = width - 1;
+  // eslint-disable-next-line no-control-regex
+  const parts = text.split(/(\x1b\[[0-9;]*m)/);
+  let visible = 0;
+  let out = '';
+  for (const part of parts) {
+    if (part.startsWith('\x1b[')) {
+      out += part;
+      continue;
+    }
+    if (visible + part.length <= limit) {
+      out += part;
+      visible += part.length;
+      continue;
+    }
+    out += `${part.slice(0, Math.max(0, limit - visible - 1))}…${text.includes('\x1b[') ? RESET : ''}`;
+    return out;
+  }
+  return out;
+}
+
 /** One line of text for above the bar: no new lines, no carriage returns, no trailing blanks. */
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trimEnd();
@@ -167,7 +190,9 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
   const log = (text: string): void => {
     const line = oneLine(text);
     if (tty && drawn && !finished) {
-      stream.write(`\r${ESC}K${line}\n`);
+      // Cut to the width too: a wrapped line above a redrawn bar is how stacks of stale bars start. The closing
+      // summary and the JSON log hold every detail.
+      stream.write(`\r${ESC}K${fitWidth(line, stream.columns ?? 80)}\n`);
       draw();
     } else {
       stream.write(`${line}\n`);

@@ -1,8 +1,8 @@
 /** The terminal progress line and the status tables: pure formatting. */
 import { describe, expect, it } from 'vitest';
 import { formatEta as formatDuration } from '../../src/core/time-format.js';
-import { progressLine, createProgressReporter } from '../../src/ops/progress-bar.js';
-import { describeRange, formatFailures, formatList } from '../../src/commands/status.js';
+import { progressLine, createProgressReporter, fitWidth, oneLine } from '../../src/ops/progress-bar.js';
+import { describeRange, formatFailures, formatList, formatWarnings } from '../../src/commands/status.js';
 import type { BackfillSummary } from '../../src/pipeline/backfill-store.js';
 import { PassThrough } from 'node:stream';
 
@@ -23,19 +23,19 @@ describe('progressLine', () => {
       name: 'a quarter done at 5 chunks/s',
       snapshot: base,
       rates: { callsPerS: 9.6, chunksPerS: 5 },
-      text: '[###.........] 50/200 chunks  123,456 rows  9.6 calls/s  3 throttled  2 failed  10 reused  ETA 30s',
+      text: '[###.........]  50/200 chunks  123,456 rows  9.6 calls/s  3 throttled  2 failed  10 reused  ETA 30s',
     },
     {
       name: 'no rate yet: unknown ETA',
       snapshot: base,
       rates: { callsPerS: 0, chunksPerS: 0 },
-      text: '[###.........] 50/200 chunks  123,456 rows  0.0 calls/s  3 throttled  2 failed  10 reused  ETA ?',
+      text: '[###.........]  50/200 chunks  123,456 rows  0.0 calls/s  3 throttled  2 failed  10 reused  ETA ?',
     },
     {
       name: 'all ended',
       snapshot: { ...base, ended: 200 },
       rates: { callsPerS: 10, chunksPerS: 1 },
-      text: '[############] 200/200 chunks  123,456 rows  10.0 calls/s  3 throttled  2 failed  10 reused  ETA 0s',
+      text: '[############]  200/200 chunks  123,456 rows  10.0 calls/s  3 throttled  2 failed  10 reused  ETA 0s',
     },
   ])('$name', ({ snapshot, rates, text }) => {
     expect(progressLine(snapshot, rates, 102)).toBe(text);
@@ -103,8 +103,104 @@ describe('status formatting', () => {
   it('names each failed domain and range with its code', () => {
     const chunk = { id: 'x', domain: 'gone.example.com', intervalS: 60, start: Date.UTC(2026, 10, 1, 10), end: Date.UTC(2026, 10, 1, 11), callStart: 0, callEnd: 0 };
     expect(formatFailures([{ chunk, code: 'InvalidDomain.NotFound', message: 'InvalidDomain.NotFound: The domain\nwas not found', at: 0 }])).toBe(
-      'failed chunks (1):\n  gone.example.com [2026-11-01T10:00Z, 2026-11-01T11:00Z) 60s  InvalidDomain.NotFound  InvalidDomain.NotFound: The domain was not found\n',
+      'failed chunks (1):\n  gone.example.com [2026-11-01T10:00Z, 2026-11-01T11:00Z) 60s  InvalidDomain.NotFound  The domain was not found\n',
     );
     expect(formatFailures([])).toBe('');
+  });
+});
+
+/** A fake terminal: records writes, has columns, and can be resized. */
+function terminal(columns: number): PassThrough & { columns: number; isTTY: true; text: () => string } {
+  const stream = Object.assign(new PassThrough(), { columns, isTTY: true as const, text: () => out });
+  let out = '';
+  stream.on('data', (d: Buffer) => (out += d.toString()));
+  return stream;
+}
+
+/** What a terminal shows after the writes: \r returns to column 0, ESC[K clears the rest of the line. */
+function screen(raw: string): string[] {
+  const lines: string[] = [''];
+  for (const part of raw.split(/(\r|\n|\x1b\[K)/)) {
+    if (part === '\r') lines[lines.length - 1] = '\u0000' + lines[lines.length - 1]!;
+    else if (part === '\n') lines.push('');
+    else if (part === '\x1b[K') lines[lines.length - 1] = lines[lines.length - 1]!.startsWith('\u0000') ? '\u0000' : lines[lines.length - 1]!;
+    else lines[lines.length - 1] = lines[lines.length - 1]!.startsWith('\u0000') ? part : lines[lines.length - 1]! + part;
+  }
+  return lines.map((l) => l.replace(/^\u0000/, ''));
+}
+
+describe('progress bar on a terminal (issue 16)', () => {
+  const wide = { ...base, rows: 1_234_567_890, throttles: 12_345, reused: 99_999, failed: 1_234 };
+  it.each([40, 60, 80, 100, 160])('never reaches the last column of a %i-column terminal', (columns) => {
+    const line = progressLine(wide, { callsPerS: 123.4, chunksPerS: 0.01 }, columns, 'bf-20261206T1807Z-abc123 ');
+    expect(line.length).toBeLessThan(columns);
+    expect(line).toContain('50/200 chunks');
+  });
+
+  it('drops the least useful fields first: at 80 columns reused, throttled and calls/s go; chunks, failed and ETA stay', () => {
+    const line = progressLine(wide, { callsPerS: 9.6, chunksPerS: 5 }, 80);
+    expect(line).toBe('[###.......]  50/200 chunks  1,234,567,890 rows  1234 failed  ETA 30s');
+  });
+
+  it('cuts only a label wider than the terminal, with an ellipsis', () => {
+    expect(progressLine(base, { callsPerS: 0, chunksPerS: 0 }, 20, 'x'.repeat(40))).toBe(`${'x'.repeat(18)}…`);
+  });
+
+  it('redraws in place, fitted to the new width after a resize, and ends with one new line', () => {
+    const tty = terminal(160);
+    const p = createProgressReporter({ stream: tty, now: () => 0 });
+    p.update(wide);
+    tty.columns = 50;
+    tty.emit('resize');
+    p.finish({ ...wide, ended: 200 });
+    const shown = screen(tty.text());
+    expect(shown).toHaveLength(2);
+    expect(shown[0]!.length).toBeLessThan(50);
+    expect(shown[0]).toContain('200/200 chunks');
+    expect(shown[1]).toBe('');
+    expect(tty.text().split('\r').filter((w) => w !== '').every((w) => w.replace(/\x1b\[K/, '').length < 160)).toBe(true);
+  });
+
+  it('prints log lines above the bar, one line each and never glued to it, then redraws the bar', () => {
+    const tty = terminal(60);
+    const p = createProgressReporter({ stream: tty, now: () => 0 });
+    p.update(base);
+    p.log('[18:35:06Z] WARN: failed {\n  "domain": "a.example.com"\n}');
+    p.logStream.write('[18:35:07Z] WARN: a second line that is far too long for a sixty column terminal, so it is cut\n');
+    p.update({ ...base, ended: 60 });
+    const shown = screen(tty.text());
+    expect(shown).toEqual([
+      '[18:35:06Z] WARN: failed { "domain": "a.example.com" }',
+      '[18:35:07Z] WARN: a second line that is far too long for a…',
+      expect.stringContaining('60/200 chunks'),
+    ]);
+    expect(shown[0]!.length).toBeLessThan(61);
+  });
+
+  it('colours only when asked: green bar, red failures; the width ignores the colour codes', () => {
+    const plain = terminal(80);
+    createProgressReporter({ stream: plain, now: () => 0 }).update(base);
+    expect(plain.text()).not.toMatch(/\x1b\[3\dm/);
+    const colored = terminal(80);
+    createProgressReporter({ stream: colored, now: () => 0, color: true }).update(base);
+    expect(colored.text()).toContain('\x1b[32m[');
+    expect(colored.text()).toContain('\x1b[31m2 failed\x1b[0m');
+    expect(colored.text().replace(/\x1b\[\d*m/g, '').replace('\r\x1b[K', '')).toBe(plain.text().replace('\r\x1b[K', ''));
+  });
+
+  it('keeps warnings for the closing summary, each once with a count', () => {
+    const p = createProgressReporter({ stream: terminal(80), now: () => 0 });
+    p.noteWarning('chunk failed');
+    p.noteWarning('Redis does not answer;\nwaiting');
+    p.noteWarning('chunk failed');
+    expect(formatWarnings(p.warnings)).toBe('warnings during the run (3):\n  chunk failed (2 times)\n  Redis does not answer; waiting\n');
+    expect(formatWarnings([])).toBe('');
+  });
+
+  it('fitWidth and oneLine', () => {
+    expect(fitWidth('abcdef', 5)).toBe('abc…');
+    expect(fitWidth('abc', 5)).toBe('abc');
+    expect(fitWidth('\x1b[31mabcdef\x1b[0m', 5)).toBe('\x1b[31mabc…\x1b[0m');
+    expect(oneLine('a\r\n  b\nc  ')).toBe('a b c');
   });
 });
