@@ -98,7 +98,8 @@ export const backfillCommand = commandBody({
       try {
         summary = await waitForBackfill(client, id, {
           signal: ctx.signal,
-          pollMs: showBar ? 250 : 1_000,
+          // 250 ms either way: a one-chunk run ends within a poll of its last chunk (issue 16, fast start).
+          pollMs: 250,
           onProgress: (s) => progress.update(progressOf(s)),
           onRedisUnavailable: (err) => logger.warn({ code: err.code }, `${err.message}; waiting for Redis to come back`),
         });

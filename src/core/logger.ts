@@ -2,8 +2,14 @@
  * Structured logging at the edge. JSON lines by default; human-readable when stderr is a terminal.
  * Anything that looks like a secret is redacted by key, wherever it sits in a log object.
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type { PinoPretty as PinoPrettyFn } from 'pino-pretty';
+
+/** pino-pretty, loaded only when a terminal wants pretty lines: JSON logging (services, pipes) never pays for it. */
+function loadPretty(): typeof PinoPrettyFn {
+  return (createRequire(import.meta.url)('pino-pretty') as { PinoPretty: typeof PinoPrettyFn }).PinoPretty;
+}
 import type { LogLevel } from './config.js';
 
 export type { Logger } from 'pino';
@@ -83,7 +89,7 @@ export function createLogger(settings: LoggerSettings): Logger {
   const pretty = settings.pretty ?? (settings.destination === undefined && process.stderr.isTTY === true);
   if (pretty) {
     // In this thread, not a transport's worker: lines reach the destination in order with the bar's redraws.
-    return pino(options, PinoPretty({ ...(settings.compact ? COMPACT_PRETTY_OPTIONS : PRETTY_OPTIONS), colorize: settings.color === true, sync: true, destination: settings.destination ?? 2 }));
+    return pino(options, loadPretty()({ ...(settings.compact ? COMPACT_PRETTY_OPTIONS : PRETTY_OPTIONS), colorize: settings.color === true, sync: true, destination: settings.destination ?? 2 }));
   }
   return pino(options, settings.destination ?? pino.destination({ dest: 2, sync: true }));
 }
