@@ -169,8 +169,31 @@ describe('the strict YAML reader', () => {
 describe('docker-compose.yml', () => {
   it('keeps redis and questdb and adds migrate, worker, sync, prometheus and grafana', () => {
     expect(Object.keys(services).sort()).toEqual(['grafana', 'migrate', 'prometheus', 'questdb', 'redis', 'sync', 'worker']);
-    expect(services.redis.image).toBe('redis:7');
+    expect(services.redis.image).toBe('redis:7.4.2');
     expect(services.questdb.image).toBe('questdb/questdb:9.3.4');
+  });
+
+  it('pins every image to an exact version (issue 16): no floating tag such as redis:7 or latest', () => {
+    for (const [name, svc] of Object.entries(services) as [string, Obj][]) {
+      expect(String(svc.image), name).toMatch(/^(cdn-etl:local|[a-z0-9/_-]+:v?\d+\.\d+\.\d+)$/);
+    }
+  });
+
+  it('sync is opt-in (profile sync) and stops with a message, not a restart loop, without CDN_ETL_DOMAINS', () => {
+    expect(services.sync.profiles).toEqual(['sync']);
+    expect(services.sync.restart).toBe('on-failure:5');
+    expect(services.sync.environment.CDN_ETL_DOMAINS).toBe('${CDN_ETL_DOMAINS:-}');
+    const script: string = services.sync.entrypoint[2];
+    expect(script).toContain('if [ -z "$$CDN_ETL_DOMAINS" ]');
+    expect(script).toContain('set CDN_ETL_DOMAINS=a.com,b.com');
+    expect(script).toContain('exec node bin/cdn-etl.js "$$@"');
+  });
+
+  it('grafana takes its admin password from GRAFANA_ADMIN_PASSWORD, with no default, and refuses to start without it', () => {
+    expect(services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD).toBe('${GRAFANA_ADMIN_PASSWORD:-}');
+    expect(read('docker-compose.yml')).not.toMatch(/GRAFANA_ADMIN_PASSWORD:-[^}]/);
+    expect(services.grafana.entrypoint[2]).toContain('if [ -z "$$GF_SECURITY_ADMIN_PASSWORD" ]');
+    expect(services.grafana.restart).toBe('on-failure:5');
   });
 
   it('builds worker, sync and migrate from the repository Dockerfile and points them at the compose services', () => {
