@@ -7,6 +7,7 @@ import { main } from '../dist/cli.js';
 import { DEFAULT_SIM_DOMAINS, DEMO_CREDENTIALS, startSimulator } from '../dist/sim/simulator.js';
 import { QuestDbPg } from '../dist/store/questdb-pg.js';
 import { loadConfig } from '../dist/core/config.js';
+import { formatBandwidth, formatTraffic } from '../dist/report/report-format.js';
 
 const DAYS = Number(process.env.CDN_ETL_DEMO_DAYS ?? 3);
 const HOUR = 3_600_000;
@@ -60,16 +61,21 @@ try {
     [new Date(from).toISOString(), new Date(to).toISOString(), ...domains],
   );
   process.stdout.write('\nLoaded into QuestDB table cdn_src_traffic:\n');
-  process.stdout.write(`  ${'domain'.padEnd(20)} ${'interval'.padStart(8)} ${'slots'.padStart(7)}  first slot            last slot             total value\n`);
+  // Totals in human units beside the raw figure: the value's unit is the installation's (CDN_VALUE_UNIT).
+  const bytesPerValue = config.valueUnit === 'bit' ? 1 / 8 : 1;
+  process.stdout.write(`  ${'domain'.padEnd(20)} ${'interval'.padStart(8)} ${'slots'.padStart(7)}  first slot            last slot             traffic (raw sum of value, ${config.valueUnit}s), average rate\n`);
   for (const r of rows) {
+    const bytes = Number(r.value) * bytesPerValue;
+    const seconds = Number(r.slots) * Number(r.interval_s);
+    const rate = seconds > 0 ? formatBandwidth((bytes * 8) / seconds) : '-';
     process.stdout.write(
-      `  ${String(r.domain).padEnd(20)} ${`${r.interval_s}s`.padStart(8)} ${String(r.slots).padStart(7)}  ${iso(Number(r.first_slot))}  ${iso(Number(r.last_slot))}  ${Number(r.value).toExponential(3)}\n`,
+      `  ${String(r.domain).padEnd(20)} ${`${r.interval_s}s`.padStart(8)} ${String(r.slots).padStart(7)}  ${iso(Number(r.first_slot))}  ${iso(Number(r.last_slot))}  ${formatTraffic(bytes)} (${Math.round(Number(r.value))}), ${rate}\n`,
     );
   }
   process.stdout.write(
     [
       '',
-      'Try it in the web console (http://127.0.0.1:9000) or with psql -h 127.0.0.1 -p 8812 -U admin qdb (password quest):',
+      `Try it in the web console (${config.questdbHttp}) or with ${psqlHint(config.questdbPg)}:`,
       '',
       "  SELECT ts, domain, bytes, avg_bps, peak_bps FROM cdn_src_traffic_1h_best WHERE ts > dateadd('d', -1, now());",
       '',
@@ -79,4 +85,12 @@ try {
   );
 } finally {
   await pg.close();
+}
+
+/** The psql command for the configured QUESTDB_PG; the password is named only when it is QuestDB's public default. */
+function psqlHint(pgUrl) {
+  const url = new URL(pgUrl);
+  const db = url.pathname.replace(/^\//, '') || 'qdb';
+  const password = url.password === '' ? 'PGPASSWORD' : decodeURIComponent(url.password) === 'quest' ? 'password quest' : 'the password in QUESTDB_PG';
+  return `psql -h ${url.hostname} -p ${url.port || '5432'} -U ${decodeURIComponent(url.username) || 'admin'} ${db} (${password})`;
 }
