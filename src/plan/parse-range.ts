@@ -7,7 +7,8 @@
  *   `2026-11-30T22:00+08:00`, `2026-11-01T00:00:00.250-05:00` (1 to 3 fractional digits);
  * - without an offset (`2026-11-01`, `2026-11-01T08:00`): wall-clock time in the zone given (`--tz`, CDN_ETL_TZ;
  *   default UTC), so `2026-11-01` is midnight UTC unless a zone says otherwise;
- * - `now`, and times relative to now: `-7d`, `-90m`, `-1h30m`, `-45s` (also spelt `now-7d`).
+ * - `now`, and times relative to now: `-7d`, `-90m`, `-1h30m`, `-45s` (also spelt `now-7d`); `now` is the current
+ *   minute (seconds dropped).
  * Refused: `-00:00` (RFC 3339's "offset unknown"), basic format (`20261101T0000Z`), lower-case `t`/`z`, a space
  * instead of `T`, week or ordinal dates, impossible dates (`2026-02-30`), hour 24, leap seconds, a wall-clock time
  * that a daylight-saving change skips in the zone, and years before 2000.
@@ -51,7 +52,9 @@ const EXAMPLES = 'use e.g. 2026-11-01, 2026-11-01T00:00Z, 2026-11-30T22:00+08:00
  * @throws InvalidArgumentError naming `flag`.
  */
 export function parseInstant(text: string, flag: string, context: InstantContext = {}): number {
-  const now = context.now ?? Date.now();
+  // Relative times count from the current minute: the echo reads cleanly and a command run twice within a minute
+  // asks for the same range.
+  const now = Math.floor((context.now ?? Date.now()) / 60_000) * 60_000;
   if (text === 'now') return now;
   const relative = RELATIVE.exec(text);
   if (relative) return now - parseDuration(relative[1]!, flag, 1_000, MAX_RELATIVE_MS);
