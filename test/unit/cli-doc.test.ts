@@ -15,9 +15,10 @@ async function help(argv: string[]): Promise<string> {
 
 describe('docs/CLI.md', () => {
   const doc = readFileSync(new URL('../../docs/CLI.md', import.meta.url), 'utf8');
-  it.each([['cdn-etl', ['--help']], ...COMMAND_SPECS.map((s) => [`cdn-etl ${s.name}`, ['help', s.name]] as const)])('holds the current help of %s', async (title, argv) => {
+  const cases: [string, string[]][] = [['cdn-etl', ['--help']], ...COMMAND_SPECS.map((s): [string, string[]] => [`cdn-etl ${s.name}`, ['help', s.name]])];
+  it.each(cases)('holds the current help of %s', async (title, argv) => {
     const section = doc.split(`\n## ${title}\n`)[1]!;
     const block = /```\n([\s\S]*?)\n```/.exec(section)![1];
-    expect(block, 'run: npm run build && node scripts/cli-doc.mjs > docs/CLI.md').toBe(await help([...argv]));
+    expect(block, 'run: npm run build && node scripts/cli-doc.mjs > docs/CLI.md').toBe(await help(argv));
   });
 });

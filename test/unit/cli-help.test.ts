@@ -15,6 +15,7 @@ import { colorWanted } from '../../src/core/terminal-color.js';
 import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT } from '../../src/ops/ops-server.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../../src/pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../../src/redis/redis-pacer.js';
+import { DEFAULT_DRAIN_S } from '../../src/commands/drain-timeout.js';
 
 async function cli(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
@@ -78,7 +79,7 @@ describe('help', () => {
   });
 
   it('defaults shown in help agree with the modules that own them', () => {
-    expect(HELP_DEFAULTS).toEqual({ fetchConcurrency: DEFAULT_FETCH_CONCURRENCY, guardMs: DEFAULT_GUARD_MS, httpPort: DEFAULT_HTTP_PORT, httpHost: DEFAULT_HTTP_HOST });
+    expect(HELP_DEFAULTS).toEqual({ fetchConcurrency: DEFAULT_FETCH_CONCURRENCY, guardMs: DEFAULT_GUARD_MS, httpPort: DEFAULT_HTTP_PORT, httpHost: DEFAULT_HTTP_HOST, drainS: DEFAULT_DRAIN_S });
   });
 
   it('no command given: the help, exit 2', async () => {
