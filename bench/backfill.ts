@@ -16,17 +16,10 @@ import { DEMO_CREDENTIALS, type SimulatorStats } from '../src/sim/simulator.js';
 import { cleanPrefix } from './clean-prefix.js';
 import { runMigrations } from '../src/store/migrations-runner.js';
 import { Redis } from 'ioredis';
+import { arg, QUESTDB_HTTP, REDIS_URL, ROOT } from './bench-setup.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const QUESTDB_HTTP = 'http://127.0.0.1:9000';
-const ROOT = new URL('../..', import.meta.url).pathname.replace(/dist\/$/, '');
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 /** Pids of `root` and all its descendants, from /proc. */
 function processTree(root: number): number[] {

@@ -12,16 +12,9 @@ import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { DEMO_CREDENTIALS, startSimulator } from '../src/sim/simulator.js';
 import { runMigrations } from '../src/store/migrations-runner.js';
+import { arg, QUESTDB_HTTP, REDIS_URL, ROOT } from './bench-setup.js';
 
 const HOUR = 3_600_000;
-const REDIS_URL = 'redis://127.0.0.1:6379';
-const QUESTDB_HTTP = 'http://127.0.0.1:9000';
-const ROOT = new URL('../..', import.meta.url).pathname.replace(/dist\/$/, '');
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { runCli } from '../helpers/pipeline-fixture.js';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { commanderSentence, errorSentence } from '../../src/commands/cli-errors.js';
@@ -17,16 +18,8 @@ import { DEFAULT_FETCH_CONCURRENCY } from '../../src/pipeline/pipeline-workers.j
 import { DEFAULT_GUARD_MS } from '../../src/redis/redis-pacer.js';
 import { DEFAULT_DRAIN_S } from '../../src/commands/drain-timeout.js';
 
-async function cli(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, { env, stdout, stderr, signal: new AbortController().signal });
-  return { code, stdout: out, stderr: err };
-}
+/** The CLI in this process, not on a terminal. */
+const cli = (argv: string[], env: Record<string, string> = {}) => runCli(argv, env);
 
 describe('help', () => {
   it.each(COMMAND_SPECS.map((s) => [s.name, s] as const))('`help %s` shows that command: usage, every flag, every variable it reads, exit codes', async (name, spec) => {
