@@ -94,7 +94,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   {
     name: 'backfill',
     summary: 'load a time range for some domains into QuestDB',
-    usage: '--domains a.com,b.com --from TIME --to TIME [--dry-run] [options]\n       cdn-etl backfill --retry-failed ID [options]',
+    usage: '--domains a.com,b.com --from TIME --to TIME [options]\n       cdn-etl backfill --retry-failed ID [options]',
     description: [
       'Loads every slot whose start is in [--from, --to) for each domain, at the finest granularity the API still',
       'has, then waits until every chunk has ended (progress bar on a terminal). The first line echoes the range in',
@@ -218,7 +218,7 @@ DRAIN_TIMEOUT,
   {
     name: 'sync',
     summary: 'keep the archive current: scheduled incremental passes with a late-data lookback',
-    usage: '(--domains a.com,b.com | --all-domains) [--since TIME] [--once] [--mode fresh|archive] [--dry-run] [options]',
+    usage: '(--domains a.com,b.com | --all-domains) [--since TIME] [--once] [options]',
     description: [
       'Keeps the archive current. Each domain has a durable watermark in Redis: every slot before it is archived with',
       'its final value. A pass fetches from (watermark - lookback) up to the newest published slot, so slots the API',

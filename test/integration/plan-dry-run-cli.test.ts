@@ -94,10 +94,10 @@ describe('--dry-run', () => {
     const prefix = scope.prefix();
     const [a, b] = uniqueDomains(2) as [string, string];
     const cases: [string[], RegExp][] = [
-      [['sync', '--dry-run', '--domains', a, '--mode', 'bogus'], /--mode: must be archive or fresh, got "bogus"/],
-      [['sync', '--dry-run', '--domains', a, '--fresh-domains', a], /--fresh-domains: needs --mode archive/],
+      [['sync', '--dry-run', '--domains', a, '--mode', 'bogus'], /--mode must be archive or fresh, got "bogus"/],
+      [['sync', '--dry-run', '--domains', a, '--fresh-domains', a], /--fresh-domains needs --mode archive/],
       [['sync', '--dry-run', '--domains', a, '--mode', 'archive', '--fresh-domains', b], new RegExp(`--fresh-domains: not in --domains: ${b.replace(/\./g, '\\.')}`)],
-      [['backfill', '--dry-run', '--retry-failed', 'bf-20261129T1930Z-k3x9qa'], /--dry-run: cannot be combined with --retry-failed/],
+      [['backfill', '--dry-run', '--retry-failed', 'bf-20261129T1930Z-k3x9qa'], /--dry-run cannot be combined with --retry-failed/],
       [['backfill', '--dry-run', '--domains', a, '--from', iso(hour), '--to', iso(hour - HOUR)], /--from|--to/],
     ];
     for (const [argv, message] of cases) {
