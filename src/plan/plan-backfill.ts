@@ -81,6 +81,52 @@ interface TierLayout {
  * @throws InvalidArgumentError on a bad domain, from > to, a bad tier table or non-integer times.
  */
 export function planBackfill(input: PlanBackfillInput): BackfillPlan {
+  // Lower-cased and deduplicated, so that `A.com` and `a.com` share chunk ids.
+  const domains = [...new Set(input.domains.map((d) => validateDomain(d)))];
+  const { templates, unavailable: gaps } = planTemplates(input);
+  const planned: { chunk: Chunk; deadline: number }[] = [];
+  const unavailable: UnavailableRange[] = [];
+  for (const domain of domains) {
+    for (const t of templates) planned.push({ chunk: chunkOf(t, domain), deadline: t.deadline });
+    for (const g of gaps) unavailable.push({ domain, ...g });
+  }
+  planned.sort((x, y) => x.deadline - y.deadline || cmp(x.chunk.domain, y.chunk.domain) || x.chunk.start - y.chunk.start || x.chunk.intervalS - y.chunk.intervalS);
+  unavailable.sort((x, y) => cmp(x.domain, y.domain) || x.start - y.start);
+  return { chunks: planned.map((p) => p.chunk), unavailable };
+}
+
+/**
+ * One call of a backfill's plan, for any domain: the plan of [from, to) is the same for every domain, so a
+ * backfill of 10,000 domains is a few hundred templates times the domain list, never a list of millions of chunks.
+ */
+export interface ChunkTemplate {
+  readonly intervalS: number;
+  /** Epoch ms, inclusive. */
+  readonly start: number;
+  /** Epoch ms, exclusive. */
+  readonly end: number;
+  readonly callStart: number;
+  readonly callEnd: number;
+  /** When the call start falls off its tier's history: the order of urgency. */
+  readonly deadline: number;
+}
+
+/** A part of [from, to) that no tier holds, the same for every domain. */
+export type TemplateGap = Omit<UnavailableRange, 'domain'>;
+
+export interface TemplatePlan {
+  /** Most urgent first (deadline, then start, then interval). */
+  readonly templates: ChunkTemplate[];
+  readonly unavailable: TemplateGap[];
+}
+
+/**
+ * The domain-independent part of planBackfill: the calls that fetch [from, to) for any one domain, most urgent
+ * first, and the parts no call can fetch. `domains` in the input is ignored.
+ *
+ * @throws InvalidArgumentError on from > to, a bad tier table or non-integer times.
+ */
+export function planTemplates(input: Omit<PlanBackfillInput, 'domains'>): TemplatePlan {
   const tiers = input.tiers ?? DEFAULT_TIERS;
   const marginMs = input.marginMs ?? DEFAULT_MARGIN_MS;
   checkCommon(tiers, input.now, marginMs);
@@ -88,38 +134,33 @@ export function planBackfill(input: PlanBackfillInput): BackfillPlan {
     throw new InvalidArgumentError('from and to must be whole epoch milliseconds');
   }
   if (input.from > input.to) throw new InvalidArgumentError('the range starts after it ends', '--from');
-  // Lower-cased and deduplicated, so that `A.com` and `a.com` share chunk ids.
-  const domains = [...new Set(input.domains.map((d) => validateDomain(d)))];
 
   const layout = layoutTiers(tiers, input.now, marginMs);
-  const planned: { chunk: Chunk; deadline: number }[] = [];
-  const unavailable: UnavailableRange[] = [];
-
-  for (const domain of domains) {
-    for (const seg of layout.segments) {
-      const tier = tiers[seg.tier]!;
-      const g = tier.intervalS * 1000;
-      const start = Math.max(seg.start, ceilTo(input.from, g));
-      const end = Math.min(seg.end, floorTo(input.to, g));
-      for (const [a, b] of splitOnGrid(start, end, tier.maxSpanMs)) {
-        const chunk = makeChunk(tiers, seg.tier, domain, a, b, input.now, marginMs);
-        if (chunk) planned.push({ chunk, deadline: chunk.callStart + tier.historyMs });
-        else unavailable.push({ domain, start: a, end: b, reason: 'beyond-horizon' });
-      }
-    }
-    for (const gap of uncovered(input.from, input.to, layout.covered)) {
-      if (gap[0] < layout.oldest) {
-        unavailable.push({ domain, start: gap[0], end: Math.min(gap[1], layout.oldest), reason: 'beyond-horizon' });
-      }
-      if (gap[1] > layout.oldest) {
-        unavailable.push({ domain, start: Math.max(gap[0], layout.oldest), end: gap[1], reason: 'not-yet-available' });
-      }
+  const templates: ChunkTemplate[] = [];
+  const unavailable: TemplateGap[] = [];
+  for (const seg of layout.segments) {
+    const tier = tiers[seg.tier]!;
+    const g = tier.intervalS * 1000;
+    const start = Math.max(seg.start, ceilTo(input.from, g));
+    const end = Math.min(seg.end, floorTo(input.to, g));
+    for (const [a, b] of splitOnGrid(start, end, tier.maxSpanMs)) {
+      const call = callFor(tiers, seg.tier, a, b, input.now, marginMs);
+      if (call) templates.push({ intervalS: tier.intervalS, start: a, end: b, ...call, deadline: call.callStart + tier.historyMs });
+      else unavailable.push({ start: a, end: b, reason: 'beyond-horizon' });
     }
   }
+  for (const gap of uncovered(input.from, input.to, layout.covered)) {
+    if (gap[0] < layout.oldest) unavailable.push({ start: gap[0], end: Math.min(gap[1], layout.oldest), reason: 'beyond-horizon' });
+    if (gap[1] > layout.oldest) unavailable.push({ start: Math.max(gap[0], layout.oldest), end: gap[1], reason: 'not-yet-available' });
+  }
+  templates.sort((x, y) => x.deadline - y.deadline || x.start - y.start || x.intervalS - y.intervalS);
+  unavailable.sort((x, y) => x.start - y.start);
+  return { templates, unavailable };
+}
 
-  planned.sort((x, y) => x.deadline - y.deadline || cmp(x.chunk.domain, y.chunk.domain) || x.chunk.start - y.chunk.start || x.chunk.intervalS - y.chunk.intervalS);
-  unavailable.sort((x, y) => cmp(x.domain, y.domain) || x.start - y.start);
-  return { chunks: planned.map((p) => p.chunk), unavailable };
+/** The chunk a template stands for, for one (validated, lower-case) domain. */
+export function chunkOf(t: ChunkTemplate, domain: string): Chunk {
+  return { id: chunkId(domain, t.intervalS, t.start, t.end), domain, intervalS: t.intervalS, start: t.start, end: t.end, callStart: t.callStart, callEnd: t.callEnd };
 }
 
 /**
@@ -197,11 +238,17 @@ function layoutTiers(tiers: readonly Tier[], now: number, marginMs: number): Tie
   return { segments, covered, oldest };
 }
 
-/**
- * The chunk for [a, b) at tier i with a call whose span selects tier i and starts within its
- * planned history; undefined when no such call fits between that horizon and now.
- */
+/** The chunk for [a, b) at tier i, or undefined when no call of that tier can serve it (see callFor). */
 function makeChunk(tiers: readonly Tier[], i: number, domain: string, a: number, b: number, now: number, marginMs: number): Chunk | undefined {
+  const call = callFor(tiers, i, a, b, now, marginMs);
+  return call ? { id: chunkId(domain, tiers[i]!.intervalS, a, b), domain, intervalS: tiers[i]!.intervalS, start: a, end: b, ...call } : undefined;
+}
+
+/**
+ * The call for [a, b) at tier i: a span that selects tier i and starts within its planned history;
+ * undefined when no such call fits between that horizon and now.
+ */
+function callFor(tiers: readonly Tier[], i: number, a: number, b: number, now: number, marginMs: number): { callStart: number; callEnd: number } | undefined {
   const tier = tiers[i]!;
   const g = tier.intervalS * 1000;
   const finer = tiers[i - 1];
@@ -219,7 +266,7 @@ function makeChunk(tiers: readonly Tier[], i: number, domain: string, a: number,
     }
   }
   if (callStart < lowestStart(tier, now, marginMs) || callEnd > now) return undefined;
-  return { id: chunkId(domain, tier.intervalS, a, b), domain, intervalS: tier.intervalS, start: a, end: b, callStart, callEnd };
+  return { callStart, callEnd };
 }
 
 /** [start, end) cut at every multiple of `step` (epoch-aligned). */
