@@ -27,6 +27,11 @@ const VALIDATED_NAMES: Readonly<Record<string, Readonly<Record<string, string>>>
   'store/migrations-runner.ts': { history: 'assertSqlName(options.historyTable ...)' },
   'report/report-figures.ts': { list: 'only `$3, $4, ...` built from a count; the domains themselves are bind parameters' },
   'store/value-unit.ts': { name: 'assertSqlName(table) at the top of readValueUnit', table: 'assertSqlName(options.table ?? VALUE_UNIT_TABLE) at the top of recordValueUnit' },
+  'store/chunk-ledger.ts': {
+    LEDGER_TABLE: 'a constant of the module',
+    domains: 'each domain passed through quoteStringLiteral, joined with commas',
+    starts: 'each time an ISO string of a number, passed through quoteStringLiteral, joined with commas',
+  },
   'store/wal-visibility.ts': { table: 'assertSqlName(table) at the top of waitUntilVisible; and the text is an error message, not a query' },
 };
 

@@ -293,6 +293,7 @@ describe('grafana provisioning', () => {
   it('the dashboard shows traffic, freshness and coverage from the real tables and views', () => {
     const relations = migratedRelations();
     expect([...relations].sort()).toEqual([
+      'cdn_etl_ledger',
       'cdn_etl_value_unit',
       'cdn_src_traffic',
       'cdn_src_traffic_1d',
