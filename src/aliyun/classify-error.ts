@@ -229,3 +229,27 @@ export function describeTransport(transport: TransportFailure | undefined, code:
       return `network failure${code ? ` (${code})` : ''}`;
   }
 }
+
+/**
+ * How far a permanent refusal reaches (issue 13): `domain` codes say the domain itself is unusable, so its other
+ * chunks would get the same answer; `account` codes say the credentials or the account are refused, so every call
+ * would; anything else concerns the one request.
+ */
+export type ErrorScope = 'chunk' | 'domain' | 'account';
+
+export const DOMAIN_SCOPED_CODES: ReadonlySet<string> = new Set(['InvalidDomain.NotFound', 'InvalidDomain.Offline', 'InvalidDomain.Configure_failed', 'IllegalOperation']);
+
+/** Each account-scoped code with what the operator should fix. */
+export const ACCOUNT_SCOPED_CODES: ReadonlyMap<string, string> = new Map([
+  ['SignatureDoesNotMatch', 'check ALIBABA_CLOUD_ACCESS_KEY_SECRET (and CDN_SIGNATURE_VERSION): the API could not verify the signature'],
+  ['InvalidAccessKeyId.NotFound', 'check ALIBABA_CLOUD_ACCESS_KEY_ID: the API does not know this AccessKey'],
+  ['OperationDenied', 'the account may not call this API: check that CDN is activated and the AccessKey has permission'],
+  ['InvalidTimeStamp.Expired', "set this machine's clock right (NTP): it is more than 15 minutes off the API's"],
+]);
+
+/** The reach of a permanent error with this API Code. Pure. */
+export function errorScope(apiCode: string): ErrorScope {
+  if (DOMAIN_SCOPED_CODES.has(apiCode)) return 'domain';
+  if (ACCOUNT_SCOPED_CODES.has(apiCode)) return 'account';
+  return 'chunk';
+}
