@@ -14,7 +14,7 @@ import { DEMO_CREDENTIALS, startSimulator } from '../src/sim/simulator.js';
 import { sleep } from '../src/core/sleep.js';
 import {
   backfillIdOf,
-  chunksIn,
+  doneChunks,
   cleanPrefix,
   duplicateKeys,
   expectedRows,
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
     for (const w of workers) w.kill('SIGTERM');
     const exits = await Promise.all(workers.map((w) => w.exited));
 
-    const loaded = await chunksIn(config.redisUrl, prefix, id, ['loaded']);
+    const loaded = await doneChunks(config.redisUrl, prefix, id);
     const expected = expectedRows(loaded);
     const rows = await readRows(domains, { http: config.questdbHttp, pg: config.questdbPg });
     let wrong = 0;

@@ -14,6 +14,7 @@ import { closeRedis, openRedis } from '../redis/redis-connection.js';
 import { setQuestDbAccess } from '../store/questdb-access.js';
 import { QuestDbPg } from '../store/questdb-pg.js';
 import { TrafficLoader, type LoadBatchEvent } from '../store/traffic-loader.js';
+import { ChunkLedger } from '../store/chunk-ledger.js';
 import { startSyncService, type RunningSync, type SyncServiceOptions } from '../sync/sync-service.js';
 
 export interface RuntimeOptions {
@@ -64,9 +65,18 @@ export function useQuestDbAccess(config: Config): Config {
   return config;
 }
 
-/** The producer side of the pipeline (record, enqueue, read the bookkeeping); throws ServiceUnavailableError('redis'). */
-export function openPipelineClient(config: Config): Promise<PipelineClient> {
-  return PipelineClient.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, fingerprint: fingerprintOf(config) });
+/**
+ * The producer side of the pipeline (record, queue the first window, read the bookkeeping), asking QuestDB's chunk
+ * ledger what is archived already; throws ServiceUnavailableError('redis').
+ */
+export function openPipelineClient(config: Config, options: { readonly logger?: Logger } = {}): Promise<PipelineClient> {
+  return PipelineClient.open({
+    redisUrl: config.redisUrl,
+    prefix: config.redisPrefix,
+    fingerprint: fingerprintOf(config),
+    ledger: new ChunkLedger({ questdbHttp: config.questdbHttp, logger: options.logger }),
+    logger: options.logger,
+  });
 }
 
 /** A reader over PG wire for queries that carry user values (reports, gaps). */
@@ -88,9 +98,11 @@ export function createLoader(config: Config, options: Pick<RuntimeOptions, 'logg
 
 export async function startPipelineRuntime(config: Config, api: CdnClient, options: RuntimeOptions): Promise<PipelineRuntime> {
   const loader = await createLoader(config, options);
+  const ledger = new ChunkLedger({ questdbHttp: config.questdbHttp, logger: options.logger });
   let workers: PipelineWorkers;
   try {
     workers = await startPipelineWorkers({
+      ledger,
       redisUrl: config.redisUrl,
       prefix: config.redisPrefix,
       fingerprint: fingerprintOf(config),
@@ -110,6 +122,7 @@ export async function startPipelineRuntime(config: Config, api: CdnClient, optio
     async close() {
       await workers.close();
       await loader.close();
+      await ledger.close();
       await api.close();
     },
     abandon() {
@@ -131,9 +144,10 @@ export interface SyncRuntime {
 export async function startSyncRuntime(config: Config, api: CdnClient, options: SyncRuntimeOptions): Promise<SyncRuntime> {
   const { onLoadBatch, ...serviceOptions } = options;
   const loader = await createLoader(config, { logger: options.logger, ...(onLoadBatch ? { onLoadBatch } : {}) });
+  const ledger = new ChunkLedger({ questdbHttp: config.questdbHttp, logger: options.logger });
   let service: RunningSync;
   try {
-    service = await startSyncService({ ...serviceOptions, redisUrl: config.redisUrl, prefix: config.redisPrefix, fingerprint: fingerprintOf(config), qps: config.apiQps, api, sink: loader });
+    service = await startSyncService({ ...serviceOptions, redisUrl: config.redisUrl, prefix: config.redisPrefix, fingerprint: fingerprintOf(config), qps: config.apiQps, api, sink: loader, ledger });
   } catch (err) {
     await loader.close();
     throw err;
@@ -145,6 +159,7 @@ export async function startSyncRuntime(config: Config, api: CdnClient, options: 
       closing ??= (async () => {
         await service.close();
         await loader.close();
+        await ledger.close();
         await api.close();
       })();
       return closing;

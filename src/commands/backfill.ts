@@ -9,16 +9,16 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { createProgressReporter } from '../ops/progress-bar.js';
 import { BACKFILL_ID_PATTERN, type BackfillSummary } from '../pipeline/backfill-store.js';
-import { retryFailedChunks, startBackfill, waitForBackfill } from '../pipeline/backfill-runner.js';
+import { resumeBackfill, retryFailedChunks, startBackfill, waitForBackfill } from '../pipeline/backfill-runner.js';
 import type { PipelineClient } from '../pipeline/pipeline-client.js';
 import { createApiClient, openPipelineClient, startPipelineRuntime, useQuestDbAccess } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
 import { booleanFlag, domainsFlag, commandBody, intFlag, rangeFlags, stringFlag, zoneFlag, type ParsedArgs } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CommandContext } from './command.js';
-import { describeRange, formatFailures, formatWarnings } from './status.js';
+import { describeRange, formatFailures, formatHalt, formatRefused, formatWarnings } from './status.js';
 import { describeInstant } from '../plan/parse-range.js';
-import { planBackfill } from '../plan/plan-backfill.js';
+import { chunkOf, planTemplates } from '../plan/plan-backfill.js';
 import { nothingToLoad } from '../plan/horizon-report.js';
 import { runBackfillDryRun } from './plan-dry-run.js';
 
@@ -28,12 +28,15 @@ export const backfillCommand = commandBody({
   name: 'backfill',
   async run(args, ctx) {
     // Everything is validated before the first connection: bad input exits 2 having touched nothing.
-    const retryId = stringFlag(args, 'retry-failed');
+    const resumeId = stringFlag(args, 'resume');
+    const retryId = stringFlag(args, 'retry-failed') ?? resumeId;
+    const idFlag = resumeId !== undefined ? '--resume' : '--retry-failed';
+    if (resumeId !== undefined && stringFlag(args, 'retry-failed') !== undefined) throw new InvalidArgumentError('cannot be combined with --retry-failed', '--resume');
     let request: { domains: string[]; from: number; to: number } | undefined;
     if (retryId !== undefined) {
-      if (!BACKFILL_ID_PATTERN.test(retryId)) throw new InvalidArgumentError(`is not a backfill id (bf-YYYYMMDDTHHMMZ-xxxxxx): ${JSON.stringify(retryId)}`, '--retry-failed');
+      if (!BACKFILL_ID_PATTERN.test(retryId)) throw new InvalidArgumentError(`is not a backfill id (bf-YYYYMMDDTHHMMZ-xxxxxx): ${JSON.stringify(retryId)}`, idFlag);
       for (const flag of ['domains', 'from', 'to']) {
-        if (stringFlag(args, flag) !== undefined) throw new InvalidArgumentError('cannot be combined with --retry-failed (the backfill has its own)', `--${flag}`);
+        if (stringFlag(args, flag) !== undefined) throw new InvalidArgumentError(`cannot be combined with ${idFlag} (the backfill has its own)`, `--${flag}`);
       }
     } else {
       const domains = domainsFlag(args);
@@ -51,7 +54,12 @@ export const backfillCommand = commandBody({
     const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') }));
     if (request) {
       // Pure, after every input is validated and before any connection: a range the API no longer holds at all is said, and exits 1, not "0 chunks".
-      const nothing = nothingToLoad(planBackfill({ ...request, now: Date.now() }), request.from, request.to, Date.now());
+      // The plan is the same for every domain: planned once (templates), never domains x chunks (10,000 domains).
+      const now = Date.now();
+      const { templates, unavailable } = planTemplates({ from: request.from, to: request.to, now });
+      const label = request.domains.length === 1 ? request.domains[0]! : `every domain (${request.domains.length})`;
+      const plan = { chunks: templates.length > 0 ? [chunkOf(templates[0]!, request.domains[0]!)] : [], unavailable: unavailable.map((u) => ({ ...u, domain: label })) };
+      const nothing = nothingToLoad(plan, request.from, request.to, now);
       if (nothing !== undefined) {
         ctx.stderr.write(`cdn-etl backfill: ${nothing}`);
         return EXIT_FAILED;
@@ -78,12 +86,21 @@ export const backfillCommand = commandBody({
       const now = Date.now();
       let id: string;
       if (request) {
-        const started = await startBackfill(client, { ...request, now, refetch });
+        const started = await startBackfill(client, { ...request, now, refetch, fresh: booleanFlag(args, 'fresh') });
         id = started.id;
-        ctx.stderr.write(`backfill ${id}: ${started.plan.chunks.length} chunks for ${request.domains.length} domain(s), ${describeRange(request.from, request.to)} UTC${givenAs(args, request)}\n`);
-        for (const u of mergeUnavailable(started.plan.unavailable)) {
-          ctx.stderr.write(`  not available from the API (${u.reason}): ${u.domains} ${describeRange(u.start, u.end)}\n`);
+        if (started.resumed) {
+          const s = (await client.store.summary(id))!;
+          ctx.stderr.write(`backfill ${id}: resuming (the same domains and range did not finish: ${s.ended}/${s.total} chunks ended; --fresh starts anew)\n`);
         }
+        ctx.stderr.write(`backfill ${id}: ${started.chunks} chunks for ${started.domains.length} domain(s), ${describeRange(request.from, request.to)} UTC${givenAs(args, request)}\n`);
+        for (const u of started.unavailable) {
+          ctx.stderr.write(`  not available from the API (${u.reason}): ${describeRange(u.start, u.end)}, every domain\n`);
+        }
+      } else if (resumeId !== undefined) {
+        id = resumeId;
+        await resumeBackfill(client, id);
+        const s = (await client.store.summary(id))!;
+        ctx.stderr.write(`backfill ${id}: resuming, ${s.ended}/${s.total} chunks ended\n`);
       } else {
         id = retryId!;
         const n = await retryFailedChunks(client, id, now);
@@ -123,19 +140,24 @@ function progressOf(s: BackfillSummary): { total: number; ended: number; failed:
 async function report(ctx: CommandContext, client: PipelineClient, s: BackfillSummary): Promise<number> {
   const took = ((s.finishedAt ?? Date.now()) - s.createdAt) / 1000;
   ctx.stdout.write(
-    `backfill ${s.id}: ${s.done}/${s.total - s.counts.replanned} chunks done (${s.reused} reused), ${s.counts.failed} failed, ` +
+    `backfill ${s.id}: ${s.done}/${s.total - s.counts.replanned} chunks done (${s.reused} reused), ${s.counts.failed} failed, ${s.counts.refused} refused, ` +
       `${s.rows} rows loaded, ${s.calls} API calls, ${s.throttles} throttled, ${s.retries} retried, ${took.toFixed(1)} s\n`,
   );
+  if (s.halt) {
+    ctx.stdout.write(formatHalt(s.halt));
+    ctx.stdout.write(`once fixed, finish it with: cdn-etl backfill --retry-failed ${s.id}\n`);
+    return EXIT_FAILED;
+  }
   if (s.state === 'running') {
-    ctx.stdout.write(`interrupted: ${s.ended}/${s.total} chunks ended; run the same command again (or \`cdn-etl worker\`) to continue\n`);
+    ctx.stdout.write(`interrupted: ${s.ended}/${s.total} chunks ended; run the same command again, or \`cdn-etl backfill --resume ${s.id}\`, to continue\n`);
     return EXIT_INTERRUPTED;
   }
+  if (s.counts.refused > 0) ctx.stdout.write(formatRefused(await client.store.refusedDomains(s.id)));
   if (s.counts.failed > 0) {
     ctx.stdout.write(formatFailures(await client.store.failures(s.id)));
     ctx.stdout.write(`retry them with: cdn-etl backfill --retry-failed ${s.id}\n`);
-    return EXIT_FAILED;
   }
-  return EXIT_OK;
+  return s.counts.failed + s.counts.refused > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /** How --from/--to were typed, when that was not already the UTC spelling shown (issue 16: echo the reading). */
@@ -144,16 +166,4 @@ function givenAs(args: ParsedArgs, range: { from: number; to: number }): string 
   const to = describeInstant(stringFlag(args, 'to')!, range.to);
   const typed = [from, to].map((d) => /\((.*)\)$/.exec(d)?.[1]).filter((t): t is string => t !== undefined);
   return typed.length === 0 ? '' : ` (from --from ${stringFlag(args, 'from')!} --to ${stringFlag(args, 'to')!})`;
-}
-
-/** Unavailable parts grouped over domains, for a short report. */
-function mergeUnavailable(list: readonly { domain: string; start: number; end: number; reason: string }[]): Array<{ domains: string; start: number; end: number; reason: string }> {
-  const groups = new Map<string, { domains: string[]; start: number; end: number; reason: string }>();
-  for (const u of list) {
-    const key = `${u.start}|${u.end}|${u.reason}`;
-    const g = groups.get(key) ?? { domains: [], start: u.start, end: u.end, reason: u.reason };
-    g.domains.push(u.domain);
-    groups.set(key, g);
-  }
-  return [...groups.values()].map((g) => ({ ...g, domains: g.domains.join(',') }));
 }

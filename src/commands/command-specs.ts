@@ -43,7 +43,7 @@ export const HELP_DEFAULTS = Object.freeze({ fetchConcurrency: 16, guardMs: 200,
 
 const TIME_HELP = 'TIME: 2026-11-01, 2026-11-01T00:00Z, 2026-11-30T22:00+08:00, -7d, -90m or now';
 
-const DOMAINS: OptionSpec = { flags: '-d, --domains <list>', description: 'comma-separated domain names' };
+const DOMAINS: OptionSpec = { flags: '-d, --domains <list>', description: 'comma-separated domain names, or @FILE with one per line' };
 const FROM: OptionSpec = { flags: '-f, --from <time>', description: `first instant of the half-open range (${TIME_HELP})` };
 const TO: OptionSpec = { flags: '-t, --to <time>', description: 'end of the range, excluded (same forms as --from)' };
 const TZ: OptionSpec = { flags: '--tz <zone>', description: 'IANA zone for times typed without an offset (env CDN_ETL_TZ, default UTC)' };
@@ -94,13 +94,15 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   {
     name: 'backfill',
     summary: 'load a time range for some domains into QuestDB',
-    usage: '--domains a.com,b.com --from TIME --to TIME [options]\n       cdn-etl backfill --retry-failed ID [options]',
+    usage: '--domains a.com,b.com --from TIME --to TIME [options]\n       cdn-etl backfill --retry-failed ID [options]\n       cdn-etl backfill --resume ID [options]',
     description: [
       'Loads every slot whose start is in [--from, --to) for each domain, at the finest granularity the API still',
       'has, then waits until every chunk has ended (progress bar on a terminal). The first line echoes the range in',
-      'UTC. Chunks finished earlier (by any backfill) are reused without an API call, except chunks that held',
-      'provisional (still revised) slots. Parts of the range beyond the API horizons (1 minute: 7 days, 5 minutes:',
-      '93 days, 1 hour: 186 days) are named; a range entirely beyond them exits 1.',
+      'UTC. Chunks QuestDB holds already (its ledger, whoever loaded them) are reused without an API call, except',
+      'chunks that held provisional (still revised) slots. Parts of the range beyond the API horizons (1 minute: 7',
+      'days, 5 minutes: 93 days, 1 hour: 186 days) are named; a range entirely beyond them exits 1. Running the same',
+      'command again while its backfill is unfinished (interrupted) resumes that backfill. A domain the API refuses',
+      'costs one call and is named once; a refused account (a wrong secret) stops the run after one call.',
     ].join('\n'),
     options: [
       DOMAINS,
@@ -111,14 +113,16 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       { flags: '--detach', description: 'only enqueue (workers started with `cdn-etl worker` do the work); prints the id' },
       CONCURRENCY,
       { flags: '--refetch', description: 'call the API even for chunks finished earlier' },
-      { flags: '--retry-failed <id>', description: 'run only the failed chunks of backfill ID again' },
+      { flags: '--retry-failed <id>', description: 'run the failed chunks of backfill ID again (and resume it after the account was refused)' },
+      { flags: '--resume <id>', description: 'continue the interrupted backfill ID (running the same command again does so too)' },
+      { flags: '--fresh', description: 'start a new backfill even if an unfinished one has the same domains, range and --refetch' },
       QPS,
       PACE_GUARD,
       LOG_LEVEL,
     ],
     env: [...API_ENV, ...REDIS_ENV, ...QUESTDB_HTTP_ENV, 'CDN_ETL_TZ', ...OUTPUT_ENV],
     exit: RUN_EXIT,
-    examples: ['cdn-etl backfill -d a.com,b.com -f -7d -t now', 'cdn-etl backfill -d a.com -f 2026-11-01T00:00+08:00 -t 2026-11-02T00:00+08:00', 'cdn-etl backfill -d a.com -f 2026-11-01 -t 2026-11-02 --tz Asia/Shanghai'],
+    examples: ['cdn-etl backfill -d a.com,b.com -f -7d -t now', 'cdn-etl backfill -d @domains.txt -f -186d -t now --detach', 'cdn-etl backfill -d a.com -f 2026-11-01T00:00+08:00 -t 2026-11-02T00:00+08:00', 'cdn-etl backfill -d a.com -f 2026-11-01 -t 2026-11-02 --tz Asia/Shanghai'],
     load: async () => (await import('./backfill.js')).backfillCommand,
   },
   {

@@ -1,7 +1,8 @@
 /** `cdn-etl status [id]`: backfills and their progress; for one id, its failed chunks with the API's codes. */
 import { loadConfig } from '../core/config.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { BackfillSummary, ChunkFailure } from '../pipeline/backfill-store.js';
+import { WORKER_SILENT_MS, type BackfillSummary, type ChunkFailure, type Halt, type RefusedDomain } from '../pipeline/backfill-store.js';
+import { ACCOUNT_SCOPED_CODES } from '../aliyun/classify-error.js';
 import { openPipelineClient, useQuestDbAccess } from '../app/app-runtime.js';
 import { commandBody, intFlag } from './args.js';
 import { EXIT_OK } from './command.js';
@@ -15,13 +16,17 @@ export const statusCommand = commandBody({
     const client = await openPipelineClient(config);
     try {
       const id = args.positionals[0];
+      // A running backfill that no worker process advances (none beat lately) is interrupted.
+      const advancing = Date.now() - (await client.store.lastBeat()) < WORKER_SILENT_MS;
       if (id === undefined) {
-        ctx.stdout.write(formatList(await client.store.list(limit)));
+        ctx.stdout.write(formatList(await client.store.list(limit), advancing));
         return EXIT_OK;
       }
       const summary = await client.store.summary(id);
       if (!summary) throw new InvalidArgumentError(`no backfill with id ${JSON.stringify(id)}`, 'ID');
-      ctx.stdout.write(formatDetail(summary));
+      ctx.stdout.write(formatDetail(summary, advancing));
+      if (summary.halt) ctx.stdout.write(formatHalt(summary.halt));
+      ctx.stdout.write(formatRefused(await client.store.refusedDomains(id)));
       ctx.stdout.write(formatFailures(await client.store.failures(id)));
       return EXIT_OK;
     } finally {
@@ -36,34 +41,57 @@ export function describeRange(start: number, end: number): string {
   return `[${f(start)}, ${f(end)})`;
 }
 
-export function formatList(list: readonly BackfillSummary[]): string {
+/** `running`, or `interrupted` when no worker process advances it. */
+export function shownState(s: BackfillSummary, advancing: boolean): string {
+  return s.state === 'running' && !advancing ? 'interrupted' : s.state;
+}
+
+export function formatList(list: readonly BackfillSummary[], advancing = true): string {
   if (list.length === 0) return 'no backfills\n';
   const rows = list.map((s) => [
     s.id,
     new Date(s.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     describeRange(s.from, s.to),
-    s.domains.length <= 2 ? s.domains.join(',') : `${s.domains.slice(0, 2).join(',')} +${s.domains.length - 2}`,
+    s.domainCount <= 2 ? s.domains.slice(0, 2).join(',') : `${s.domains.slice(0, 2).join(',')} +${s.domainCount - 2}`,
     `${s.done}/${s.total - s.counts.replanned}`,
     String(s.counts.failed),
-    s.state,
+    shownState(s, advancing),
   ]);
   const header = ['ID', 'CREATED', 'RANGE', 'DOMAINS', 'DONE', 'FAILED', 'STATE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  const table = [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  const stopped = list.filter((s) => shownState(s, advancing) === 'interrupted' && s.workClass === 'backfill');
+  return stopped.length === 0 ? table : `${table}no worker is running: resume with \`cdn-etl backfill --resume ID\` or start \`cdn-etl worker\`\n`;
 }
 
-export function formatDetail(s: BackfillSummary): string {
+export function formatDetail(s: BackfillSummary, advancing = true): string {
   const lines = [
-    `backfill ${s.id}  (${s.state})`,
+    `backfill ${s.id}  (${shownState(s, advancing)})`,
     `  created   ${new Date(s.createdAt).toISOString()}${s.finishedAt ? `, ended ${new Date(s.finishedAt).toISOString()}` : ''}`,
     `  range     ${describeRange(s.from, s.to)}${s.refetch ? '  (--refetch)' : ''}`,
-    `  domains   ${s.domains.join(', ')}`,
+    `  domains   ${s.domainCount > 20 ? `${s.domains.slice(0, 20).join(', ')} and ${s.domainCount - 20} more` : s.domains.join(', ')}`,
     `  chunks    ${s.total - s.counts.replanned} planned: ${s.counts.loaded} loaded, ${s.counts.empty} empty, ${s.counts.failed} failed, ` +
-      `${s.counts.pending} pending, ${s.counts.fetching} fetching, ${s.counts.loading} loading (${s.reused} reused, ${s.counts.replanned} re-planned)`,
+      `${s.counts.refused} refused, ${s.counts.pending} pending (${s.waiting} not yet queued), ${s.counts.fetching} fetching, ${s.counts.loading} loading ` +
+      `(${s.reused} reused, ${s.counts.replanned} re-planned)`,
     `  counters  ${s.rows} rows, ${s.calls} API calls, ${s.throttles} throttled, ${s.retries} retried`,
   ];
-  for (const u of s.unavailable) lines.push(`  unavailable (${u.reason}): ${u.domain} ${describeRange(u.start, u.end)}`);
+  if (shownState(s, advancing) === 'interrupted') lines.push(`  no worker is advancing it: resume with \`cdn-etl backfill --resume ${s.id}\` (or start \`cdn-etl worker\`)`);
+  for (const u of s.unavailable) lines.push(`  unavailable (${u.reason}): ${'domain' in u ? u.domain : 'every domain'} ${describeRange(u.start, u.end)}`);
   return lines.join('\n') + '\n';
+}
+
+/** Domains the API refused, each once with its code (their chunks ended without calls). */
+export function formatRefused(refused: readonly RefusedDomain[]): string {
+  if (refused.length === 0) return '';
+  const lines = [`domains refused by the API (${refused.length}), their chunks ended without a call:`];
+  for (const r of refused) lines.push(`  ${r.domain}  ${r.code}  ${r.message.replace(/\s+/g, ' ')}`);
+  return lines.join('\n') + '\n';
+}
+
+/** The API refused the account: what it said and what to fix. */
+export function formatHalt(halt: Halt): string {
+  const fix = ACCOUNT_SCOPED_CODES.get(halt.code);
+  return `halted: the API refused the account (${halt.code}): ${halt.message.replace(/\s+/g, ' ')}\n${fix ? `fix: ${fix}\n` : ''}`;
 }
 
 export function formatFailures(failures: readonly ChunkFailure[]): string {

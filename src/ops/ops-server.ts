@@ -124,7 +124,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Running
   const detachSources = metrics.useSources({
     queueCounts: async () => {
       const out: Record<string, Partial<Record<QueueState, number>>> = {};
-      for (const q of queues) out[q.name] = (await q.getJobCounts(...QUEUE_STATES)) as Partial<Record<QueueState, number>>;
+      for (const q of queues) {
+        // Every fetch job has a priority (pipeline-jobs.ts PRIORITY): BullMQ keeps those apart from `wait`.
+        const { prioritized = 0, ...counts } = await q.getJobCounts(...QUEUE_STATES, 'prioritized');
+        out[q.name] = { ...counts, waiting: (counts.waiting ?? 0) + prioritized } as Partial<Record<QueueState, number>>;
+      }
       return out;
     },
     chunkStates: async () => sumRunningChunkStates(await store.list(SCRAPED_BACKFILLS), CHUNK_STATES),

@@ -1,9 +1,10 @@
 /**
  * Feeds chunk outcomes and retries into CdnEtlMetrics from the BullMQ events of a process's fetch and load
  * workers, so the pipeline itself stays free of metrics code. What the events mean here:
- * - fetch `completed` with the processor's result: `reused`, `empty`, `replanned` end a chunk; `loading` hands
- *   it to the load stage; `skipped` is a duplicate that costs nothing;
- * - load `completed` with the number of rows: the chunk is `loaded`;
+ * - fetch `completed` with the processor's result: `replanned`, `refused` end a chunk; `loading` hands it to the
+ *   load stage; `skipped` (a duplicate) and `halted` (the account was refused) cost nothing;
+ * - load `completed` with the number of rows: the chunk is `loaded`, or `empty` with none;
+ * - the window's `reused` event (with a count): chunks the ledger already held ended without a job.
  * - `failed`: BullMQ sets `finishedOn` only when the job will not run again, so a failure without it is a
  *   retry (throttled fetches never reach `failed`: they go back to the queue without using an attempt).
  */
@@ -33,6 +34,12 @@ export function isFinalFailure(job: FinishedJob | undefined): boolean {
   return job !== undefined && typeof job.finishedOn === 'number';
 }
 
+/** The slice of the pipeline's BackfillWindow the listener attaches to. */
+export interface WindowEvents {
+  on(event: 'reused', listener: (count: number) => void): unknown;
+  off(event: 'reused', listener: (count: number) => void): unknown;
+}
+
 /**
  * Subscribes the metrics to the workers' events; returns a function that unsubscribes.
  *
@@ -41,9 +48,17 @@ export function isFinalFailure(job: FinishedJob | undefined): boolean {
  */
 export function attachWorkerMetrics(
   metrics: CdnEtlMetrics,
-  workers: { readonly fetchWorker?: WorkerEvents | undefined; readonly loadWorker?: WorkerEvents | undefined },
+  workers: { readonly fetchWorker?: WorkerEvents | undefined; readonly loadWorker?: WorkerEvents | undefined; readonly window?: WindowEvents | undefined },
 ): () => void {
   const detachers: Array<() => void> = [];
+  if (workers.window) {
+    const w = workers.window;
+    const onReused = (count: number): void => {
+      for (let i = 0; i < count; i++) metrics.recordChunkEnd('reused');
+    };
+    w.on('reused', onReused);
+    detachers.push(() => w.off('reused', onReused));
+  }
   const failedListener = (stage: 'fetch' | 'load') => (job: FinishedJob | undefined) => {
     if (isFinalFailure(job)) metrics.recordChunkEnd('failed');
     else if (job !== undefined) metrics.recordRetry(stage);
@@ -65,7 +80,8 @@ export function attachWorkerMetrics(
   if (workers.loadWorker) {
     const w = workers.loadWorker;
     const onCompleted = (_job: FinishedJob, result: unknown): void => {
-      metrics.recordChunkEnd('loaded', typeof result === 'number' ? result : 0);
+      const rows = typeof result === 'number' ? result : 0;
+      metrics.recordChunkEnd(rows > 0 ? 'loaded' : 'empty', rows);
     };
     const onFailed = failedListener('load');
     w.on('completed', onCompleted);

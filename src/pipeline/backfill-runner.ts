@@ -4,8 +4,9 @@
  */
 import type { Tier } from '../aliyun/tiers.js';
 import { InvalidArgumentError, ServiceUnavailableError } from '../core/errors.js';
-import { planBackfill, type BackfillPlan } from '../plan/plan-backfill.js';
-import { newBackfillId, type BackfillSummary } from './backfill-store.js';
+import { DEFAULT_TIERS } from '../aliyun/tiers.js';
+import { DEFAULT_MARGIN_MS, planTemplates, validateDomain, type TemplateGap } from '../plan/plan-backfill.js';
+import { newBackfillId, paramsKey, type BackfillSummary, type WorkClass } from './backfill-store.js';
 import type { PipelineClient } from './pipeline-client.js';
 import { pause } from '../core/sleep.js';
 import { asRedisUnavailable } from '../redis/redis-connection.js';
@@ -18,30 +19,76 @@ export interface StartBackfillInput {
   readonly refetch: boolean;
   readonly tiers?: readonly Tier[];
   readonly marginMs?: number;
+  readonly workClass?: WorkClass;
+  /** Start a new backfill even when an unfinished one has the same parameters (default: resume that one). */
+  readonly fresh?: boolean;
 }
 
 export interface StartedBackfill {
   readonly id: string;
-  readonly plan: BackfillPlan;
+  /** How many chunks the backfill has (domains times the plan's calls). */
+  readonly chunks: number;
+  readonly domains: readonly string[];
+  /** Parts of the range no tier holds, the same for every domain. */
+  readonly unavailable: readonly TemplateGap[];
+  /** The same command ran before and did not finish: this is that backfill, resumed. */
+  readonly resumed: boolean;
 }
 
-/** Plans the range, records the backfill and enqueues its chunks. */
+/**
+ * Plans the range, records the backfill as a cursor over (plan x domains) and queues its first window; the
+ * workers take it from there. Holds neither the chunks nor their jobs: 10,000 domains x 186 days is a few hundred
+ * templates and a domain list.
+ */
 export async function startBackfill(client: PipelineClient, input: StartBackfillInput): Promise<StartedBackfill> {
-  const plan = planBackfill({ domains: input.domains, from: input.from, to: input.to, now: input.now, tiers: input.tiers, marginMs: input.marginMs });
+  // Lower-cased and deduplicated, so that `A.com` and `a.com` share chunk ids.
+  const domains = [...new Set(input.domains.map((d) => validateDomain(d)))];
+  const tiers = input.tiers ?? DEFAULT_TIERS;
+  const marginMs = input.marginMs ?? DEFAULT_MARGIN_MS;
+  const { templates, unavailable } = planTemplates({ from: input.from, to: input.to, now: input.now, tiers, marginMs });
+  // Running the same command again continues the unfinished backfill instead of starting another beside it.
+  const key = paramsKey(domains, input.from, input.to, input.refetch);
+  const existing = input.fresh ? undefined : await client.store.unfinishedWithParams(key);
+  if (existing) {
+    await resumeBackfill(client, existing);
+    const s = (await client.store.summary(existing))!;
+    return { id: existing, chunks: s.total, domains, unavailable: s.unavailable as TemplateGap[], resumed: true };
+  }
   const id = newBackfillId(input.now);
-  await client.submit(id, { domains: input.domains, from: input.from, to: input.to, refetch: input.refetch, unavailable: plan.unavailable }, plan.chunks, input.now);
-  return { id, plan };
+  const size = templates.length * domains.length;
+  await client.submit(
+    id,
+    { domains, from: input.from, to: input.to, refetch: input.refetch, unavailable, workClass: input.workClass ?? 'backfill', paramsKey: key },
+    { kind: 'grid', domains, plannedAt: input.now, size, tiers, marginMs },
+    input.now,
+  );
+  return { id, chunks: size, domains, unavailable, resumed: false };
 }
 
-/** Re-opens the failed chunks of a backfill and enqueues them again (a new round of job ids). Returns how many. */
+/**
+ * Continues an unfinished backfill: chunks of its window that lost their jobs (the process that ran it was
+ * interrupted, or Redis lost them) are queued again at once, and the window is topped up.
+ * @throws InvalidArgumentError for an unknown id.
+ */
+export async function resumeBackfill(client: PipelineClient, id: string): Promise<void> {
+  if (!(await client.store.meta(id))) throw new InvalidArgumentError(`no backfill with id ${JSON.stringify(id)}`, '--resume');
+  await client.window.sweep(id, 0);
+  await client.window.fill(id, { force: true, maxBatches: 2 });
+}
+
+/**
+ * Re-opens the failed chunks of a backfill and queues them again (a new round of job ids), lifts a halt (the
+ * account was refused: fixed now, presumably) and tops the window up. Returns how many chunks were re-opened.
+ */
 export async function retryFailedChunks(client: PipelineClient, id: string, now: number): Promise<number> {
-  const summary = await client.store.summary(id);
-  if (!summary) throw new InvalidArgumentError(`no backfill with id ${JSON.stringify(id)}`, '--retry-failed');
-  const failed = await client.store.chunksIn(id, ['failed']);
-  if (failed.length === 0) return 0;
-  const round = await client.store.nextRound(id);
-  for (const chunk of failed) await client.store.transition(id, chunk.id, 'pending', { reopen: true, now });
-  await client.enqueueChunks(id, failed, { refetch: summary.refetch, round });
+  const meta = await client.store.meta(id);
+  if (!meta) throw new InvalidArgumentError(`no backfill with id ${JSON.stringify(id)}`, '--retry-failed');
+  const round = Number(meta.round ?? 0) + 1;
+  const failed = await client.store.reopen(id, round, now);
+  await client.window.enqueue(id, meta, failed, round);
+  // Chunks a halt left in the window lost their jobs: queue them again now, not after the sweep's delay.
+  await client.window.sweep(id, 0);
+  await client.window.fill(id, { force: true, maxBatches: 2 });
   return failed.length;
 }
 

@@ -1,16 +1,34 @@
 /**
- * Backfill bookkeeping in Redis: each backfill's parameters, chunks, chunk states, failures and counters, and
- * the chunks remembered as finished across backfills. State changes go through one Lua script so the per-state
- * counts stay exact whichever worker process reports, and a chunk's rows are counted once however often its
- * load is repeated.
+ * Backfill bookkeeping in Redis, bounded by the work in flight (issue 13, docs/PIPELINE.md). A backfill (or sync
+ * pass, or repair) is a cursor over its chunks, never a list of them:
+ * - meta: its parameters, the cursor, per-state counts and counters (a fixed number of fields);
+ * - the source: for a backfill only its domain list (the chunks are computed from the parameters, chunk-source.ts);
+ *   for a sync pass or a repair, the explicit list its planner made (bounded by one pass);
+ * - the window: the chunks in flight (queued, fetching, loading), at most a few hundred;
+ * - what ended badly: failed and re-planned chunks (with why), and refused domains (once each, not per chunk).
+ * Chunks that ended well leave no trace here: QuestDB's ledger (store/chunk-ledger.ts) knows them.
+ *
+ * State changes go through Lua scripts (src/redis/lua/) so the counts stay exact whichever worker reports and two
+ * fillers never claim the same positions.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Tier } from '../aliyun/tiers.js';
+import { CHUNK_STATES, type ChunkState } from '../core/chunk-outcome.js';
 import type { Chunk, UnavailableRange } from '../core/model.js';
+import type { TemplateGap } from '../plan/plan-backfill.js';
+import { runScript } from '../redis/redis-scripts.js';
 import { pipelineKeys, type PipelineKeys } from './pipeline-keys.js';
 
-import { CHUNK_STATES, type ChunkState } from '../core/chunk-outcome.js';
-import { runScript } from '../redis/redis-scripts.js';
+/** Who the work is for, which decides its place on the shared quota (issue 17): lower goes first. */
+export type WorkClass = 'sync' | 'backfill' | 'audit';
+
+/** Where a backfill's chunks come from. */
+export type SourceSpec =
+  /** Every domain times the plan of [from, to) made at plannedAt (plan/plan-backfill.ts planTemplates). */
+  | { readonly kind: 'grid'; readonly domains: readonly string[]; readonly plannedAt: number; readonly size: number; readonly tiers: readonly Tier[]; readonly marginMs: number }
+  /** An explicit list, in order (a sync pass, a repair). */
+  | { readonly kind: 'list'; readonly chunks: readonly Chunk[] };
 
 export interface BackfillParams {
   readonly domains: readonly string[];
@@ -19,18 +37,49 @@ export interface BackfillParams {
   /** Epoch ms, exclusive. */
   readonly to: number;
   readonly refetch: boolean;
-  readonly unavailable: readonly UnavailableRange[];
+  /** Parts of the range no tier holds, the same for every domain (grid) or per domain (list). */
+  readonly unavailable: readonly (UnavailableRange | TemplateGap)[];
+  readonly workClass?: WorkClass | undefined;
+  /** core/job-fingerprint.ts: the endpoint and account the chunks are planned for (written into every job). */
+  readonly fingerprint?: string | undefined;
+  /** paramsKey() of a backfill: the same command run again finds it (and resumes it) while it is unfinished. */
+  readonly paramsKey?: string | undefined;
 }
+
+/** The identity of a backfill's request: same domains (any order), range and --refetch -> same key. */
+export function paramsKey(domains: readonly string[], from: number, to: number, refetch: boolean): string {
+  return createHash('sha256').update(JSON.stringify({ domains: [...domains].sort(), from, to, refetch })).digest('hex').slice(0, 24);
+}
+
+/** A worker whose last heartbeat is older than this is not advancing anything. */
+export const WORKER_SILENT_MS = 30_000;
 
 export type BackfillState = 'running' | 'done' | 'failed';
 
-export interface BackfillSummary extends BackfillParams {
+export interface Halt {
+  /** The API's Code that refused the account (`SignatureDoesNotMatch`). */
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface BackfillSummary {
   readonly id: string;
   readonly createdAt: number;
   /** When the last chunk ended, if it has. */
   readonly finishedAt: number | undefined;
+  /** Every domain for summary(); the first few for list() (see domainCount). */
+  readonly domains: readonly string[];
+  readonly domainCount: number;
+  readonly from: number;
+  readonly to: number;
+  readonly refetch: boolean;
+  readonly unavailable: readonly (UnavailableRange | TemplateGap)[];
+  readonly workClass: WorkClass;
+  readonly kind: SourceSpec['kind'];
   readonly total: number;
   readonly counts: Readonly<Record<ChunkState, number>>;
+  /** Chunks not yet taken into the window (part of counts.pending). */
+  readonly waiting: number;
   /** Chunks ended loaded or empty. */
   readonly done: number;
   readonly ended: number;
@@ -38,32 +87,49 @@ export interface BackfillSummary extends BackfillParams {
   readonly throttles: number;
   readonly retries: number;
   readonly rows: number;
-  /** Chunks served from an earlier fetch without an API call. */
+  /** Chunks served from the ledger without an API call. */
   readonly reused: number;
+  /** Set when the API refused the account: the backfill made no more calls. */
+  readonly halt: Halt | undefined;
   readonly state: BackfillState;
 }
 
 export interface ChunkFailure {
   readonly chunk: Chunk;
-  /** The API's Code (`InvalidDomain.NotFound`) or a cdn-etl code. */
+  /** The API's Code (`Throttling`), a response reason or a cdn-etl code. */
   readonly code: string;
   readonly message: string;
   readonly at: number;
 }
 
-/** A chunk whose rows are in QuestDB, remembered by chunk id (domain, interval, start, end). */
-export interface RememberedChunk {
+/** A domain the API refused (InvalidDomain.NotFound, ...): its chunks ended `refused` without calls. */
+export interface RefusedDomain {
   readonly domain: string;
-  readonly intervalS: number;
-  readonly start: number;
-  readonly end: number;
-  readonly rows: number;
-  readonly fetchedAt: number;
-  /** Whether any slot of the chunk was still provisional when fetched: such chunks are always fetched again. */
-  readonly provisional: boolean;
+  readonly code: string;
+  readonly message: string;
+  readonly at: number;
 }
 
-export type CounterName = 'calls' | 'throttles' | 'retries' | 'reused';
+export interface ReplannedChunk {
+  readonly chunk: Chunk;
+  readonly into: readonly Chunk[];
+  readonly code: string;
+  readonly at: number;
+}
+
+/** A chunk in the window. */
+export interface InFlight {
+  readonly chunk: Chunk;
+  readonly state: Extract<ChunkState, 'pending' | 'fetching' | 'loading'>;
+  /** When it entered that state (epoch ms). */
+  readonly since: number;
+  /** The --retry-failed round its job belongs to (part of the job id). */
+  readonly round: number;
+}
+
+export type CounterName = 'calls' | 'throttles' | 'retries';
+
+export type GateVerdict = 'go' | 'probe' | 'wait' | 'refused' | 'halted';
 
 /** A readable, unique backfill id: `bf-20261129T1930Z-k3x9qa`. Never all digits, never a ':'. */
 export function newBackfillId(now: number): string {
@@ -75,7 +141,10 @@ export function newBackfillId(now: number): string {
 
 export const BACKFILL_ID_PATTERN = /^bf-\d{8}T\d{4}Z-[a-z0-9]{6}$/;
 
-/** Bookkeeping for backfills, over one producer connection. */
+/** Domains shown in list(): enough for a table cell. */
+const DOMAIN_HEAD = 3;
+
+/** Bookkeeping for backfills, over one connection. */
 export class BackfillStore {
   readonly keys: PipelineKeys;
 
@@ -86,161 +155,293 @@ export class BackfillStore {
     this.keys = pipelineKeys(prefix);
   }
 
-  /** Records a new backfill and its chunks (pending); it appears in list() once every chunk is recorded. */
-  async createBackfill(id: string, params: BackfillParams, chunks: readonly Chunk[], now: number): Promise<void> {
+  /** Records a new backfill with its source; its chunks enter the window through claim(). */
+  async create(id: string, params: BackfillParams, source: SourceSpec, now: number): Promise<void> {
+    const size = source.kind === 'grid' ? source.size : source.chunks.length;
     const meta: Record<string, string> = {
       id,
       created_at: String(now),
       from: String(params.from),
       to: String(params.to),
-      domains: params.domains.join(','),
+      domain_count: String(params.domains.length),
+      domain_head: params.domains.slice(0, DOMAIN_HEAD).join(','),
       refetch: params.refetch ? '1' : '0',
       unavailable: JSON.stringify(params.unavailable),
-      total: '0',
+      class: params.workClass ?? 'backfill',
+      kind: source.kind,
+      cursor: '0',
+      round: '0',
       calls: '0',
       throttles: '0',
       retries: '0',
       reused: '0',
       rows: '0',
     };
+    if (params.fingerprint) meta.fingerprint = params.fingerprint;
+    if (params.paramsKey) meta.params_key = params.paramsKey;
+    if (source.kind === 'grid') Object.assign(meta, { planned_at: String(source.plannedAt), tiers: JSON.stringify(source.tiers), margin_ms: String(source.marginMs) });
     for (const s of CHUNK_STATES) meta[`n_${s}`] = '0';
-    await this.redis.hset(this.keys.meta(id), meta);
-    await this.addChunks(id, chunks);
-    if (chunks.length === 0) await this.redis.hset(this.keys.meta(id), 'finished_at', String(now));
-    await this.redis.zadd(this.keys.backfills, now, id);
-  }
-
-  /** Starts a new round of job ids for a backfill (re-running its failed chunks) and returns its number. */
-  async nextRound(id: string): Promise<number> {
-    return this.redis.hincrby(this.keys.meta(id), 'round', 1);
-  }
-
-  /** Deletes the bookkeeping of these backfills (old sync passes); chunks remembered across backfills stay. */
-  async forget(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) {
-      pipeline.del(this.keys.meta(id), this.keys.chunks(id), this.keys.states(id), this.keys.errors(id));
-      pipeline.zrem(this.keys.backfills, id);
+    const pipeline = this.redis.multi();
+    pipeline.set(this.keys.domains(id), params.domains.join(','));
+    if (source.kind === 'list') {
+      for (let i = 0; i < source.chunks.length; i += 1_000) pipeline.rpush(this.keys.list(id), ...source.chunks.slice(i, i + 1_000).map((c) => JSON.stringify(c)));
     }
+    pipeline.hset(this.keys.meta(id), { ...meta, total: String(size), size: String(size) });
+    if (size === 0) pipeline.hset(this.keys.meta(id), 'finished_at', String(now));
+    pipeline.zadd(this.keys.backfills, now, id);
+    if (size !== 0) pipeline.sadd(this.keys.active, id);
+    if (params.paramsKey && size !== 0) pipeline.hset(this.keys.byParams, params.paramsKey, id);
     await pipeline.exec();
   }
 
-  /** Adds chunks (pending) to a backfill; chunks it already has are left as they are. Returns how many were new. */
-  async addChunks(id: string, chunks: readonly Chunk[]): Promise<number> {
-    let added = 0;
-    for (let i = 0; i < chunks.length; i += 500) {
-      const args: string[] = [];
-      for (const c of chunks.slice(i, i + 500)) args.push(c.id, JSON.stringify(c));
-      added += Number(await runScript(this.redis, 'chunk-add', [this.keys.states(id), this.keys.meta(id), this.keys.chunks(id)], args));
-    }
-    return added;
+  /** The unfinished (running, not halted) backfill recorded with these parameters, if any. */
+  async unfinishedWithParams(key: string): Promise<string | undefined> {
+    const id = await this.redis.hget(this.keys.byParams, key);
+    if (!id) return undefined;
+    const s = await this.summary(id);
+    if (s?.state === 'running') return id;
+    await this.redis.hdel(this.keys.byParams, key);
+    return undefined;
+  }
+
+  /** A worker process says it is alive (the window keeper, every few seconds). */
+  async beat(workerId: string, now: number): Promise<void> {
+    await this.redis.multi().zadd(this.keys.workers, now, workerId).zremrangebyscore(this.keys.workers, '-inf', now - 10 * 60_000).exec();
+  }
+
+  /** A worker process stops: its heartbeat goes. */
+  async silence(workerId: string): Promise<void> {
+    await this.redis.zrem(this.keys.workers, workerId);
+  }
+
+  /** The newest heartbeat of any worker process (epoch ms), or 0 when none beat in the last 10 minutes. */
+  async lastBeat(): Promise<number> {
+    const newest = await this.redis.zrange(this.keys.workers, -1, -1, 'WITHSCORES');
+    return newest.length === 2 ? Number(newest[1]) : 0;
+  }
+
+  /** The raw meta fields the window needs, without the domain list. */
+  async meta(id: string): Promise<Record<string, string> | undefined> {
+    const m = await this.redis.hgetall(this.keys.meta(id));
+    return m.id ? m : undefined;
+  }
+
+  async domains(id: string): Promise<string[]> {
+    const raw = await this.redis.get(this.keys.domains(id));
+    return raw ? raw.split(',').filter(Boolean) : [];
+  }
+
+  /** Chunks [from, from + n) of a list source. */
+  async listSlice(id: string, from: number, n: number): Promise<Chunk[]> {
+    const raw = await this.redis.lrange(this.keys.list(id), from, from + n - 1);
+    return raw.map((r) => JSON.parse(r) as Chunk);
   }
 
   /**
-   * Moves a chunk to `state`. An ended chunk (loaded, empty, failed, replanned) stays where it is unless
-   * `reopen` is set (retry of failed chunks). Returns the previous state, or undefined for an unknown chunk.
+   * Moves the cursor from `cursor` to `next`, putting `queued` in flight and counting `reused` and `refused`
+   * chunks as ended (window-claim.lua). Returns how many were put in flight, -1 when another filler moved the
+   * cursor first (read again), -2 when the backfill is halted.
    */
-  async transition(id: string, chunkId: string, state: ChunkState, options: { rows?: number; reopen?: boolean; now: number }): Promise<ChunkState | undefined> {
+  async claim(id: string, claim: { cursor: number; next: number; queued: readonly Chunk[]; round: number; reusedLoaded: number; reusedEmpty: number; refused: number; now: number }): Promise<number> {
+    const args = [String(claim.cursor), String(claim.next), String(claim.now), String(claim.reusedLoaded), String(claim.reusedEmpty), String(claim.refused)];
+    for (const c of claim.queued) args.push(c.id, inFlightEntry('pending', claim.now, claim.round, c));
+    return Number(await runScript(this.redis, 'window-claim', [this.keys.meta(id), this.keys.inflight(id)], args));
+  }
+
+  /**
+   * Moves an in-flight chunk to `state` (chunk-transition.lua). Ending states take it out of the window; a failed
+   * or re-planned chunk is kept with `detail`. Returns the previous state, or undefined when the chunk is not in
+   * flight (it ended already: a duplicate job).
+   */
+  async transition(
+    id: string,
+    chunkId: string,
+    state: ChunkState,
+    options: { now: number; rows?: number; failure?: { code: string; message: string; chunk: Chunk }; replanned?: { code: string; chunk: Chunk; into: readonly Chunk[]; round: number } },
+  ): Promise<ChunkState | undefined> {
+    let detail = '';
+    const extra: string[] = [];
+    if (options.failure) detail = JSON.stringify({ chunk: options.failure.chunk, code: options.failure.code, message: options.failure.message, at: options.now });
+    if (options.replanned) {
+      const r = options.replanned;
+      detail = JSON.stringify({ chunk: r.chunk, into: r.into, code: r.code, at: options.now });
+      for (const c of r.into) extra.push(c.id, inFlightEntry('pending', options.now, r.round, c));
+    }
     const old = await runScript(
       this.redis,
       'chunk-transition',
-      [this.keys.states(id), this.keys.meta(id)],
-      [chunkId, state, String(options.rows ?? 0), options.reopen ? '1' : '0', String(options.now)],
+      [this.keys.meta(id), this.keys.inflight(id), this.keys.failed(id), this.keys.replanned(id)],
+      [chunkId, state, String(options.rows ?? 0), String(options.now), detail, ...extra],
     );
     return (old ?? undefined) as ChunkState | undefined;
   }
 
-  /** Records why a chunk failed (or was re-planned) and moves it to that state. */
-  async recordOutcome(id: string, chunkId: string, state: 'failed' | 'replanned', code: string, message: string, now: number): Promise<ChunkState | undefined> {
-    await this.redis.hset(this.keys.errors(id), chunkId, JSON.stringify({ code, message, at: now }));
-    return this.transition(id, chunkId, state, { now });
+  /** Asks or tells the call gate (call-gate.lua): who may spend a call, what the API said of account and domain. */
+  async gate(id: string, mode: 'enter', domain: string, chunkId: string): Promise<GateVerdict>;
+  async gate(id: string, mode: 'confirm' | 'release', domain: string, chunkId: string): Promise<void>;
+  async gate(id: string, mode: 'refuse', domain: string, chunkId: string, refusal: { code: string; message: string; at: number }): Promise<void>;
+  async gate(id: string, mode: 'halt', domain: string, chunkId: string, refusal: { code: string; message: string }): Promise<void>;
+  async gate(id: string, mode: string, domain: string, chunkId: string, refusal?: { code: string; message: string; at?: number }): Promise<GateVerdict | void> {
+    const args = [mode, domain, chunkId];
+    if (mode === 'refuse') args.push(JSON.stringify(refusal));
+    if (mode === 'halt') args.push(refusal!.code, refusal!.message);
+    const verdict = await runScript(this.redis, 'call-gate', [this.keys.meta(id), this.keys.domainStates(id)], args);
+    return mode === 'enter' ? (verdict as GateVerdict) : undefined;
+  }
+
+  /** The window entry of a chunk, if it is in flight. */
+  async inFlight(id: string, chunkId: string): Promise<InFlight | undefined> {
+    const raw = await this.redis.hget(this.keys.inflight(id), chunkId);
+    return raw ? parseInFlight(raw) : undefined;
+  }
+
+  /** Every chunk in the window (at most the window size). */
+  async window(id: string): Promise<InFlight[]> {
+    return Object.values(await this.redis.hgetall(this.keys.inflight(id))).map(parseInFlight);
+  }
+
+  /** Puts every failed chunk back in flight for round `round` and lifts a halt (chunk-reopen.lua). Returns them. */
+  async reopen(id: string, round: number, now: number): Promise<Chunk[]> {
+    const failed = (await this.failures(id)).map((f) => f.chunk);
+    const args = [String(round)];
+    for (const c of failed) args.push(c.id, inFlightEntry('pending', now, round, c));
+    await runScript(this.redis, 'chunk-reopen', [this.keys.meta(id), this.keys.inflight(id), this.keys.failed(id)], args);
+    await this.redis.sadd(this.keys.active, id);
+    return failed;
   }
 
   async increment(id: string, counter: CounterName, by = 1): Promise<void> {
     await this.redis.hincrby(this.keys.meta(id), counter, by);
   }
 
-  async chunkState(id: string, chunkId: string): Promise<ChunkState | undefined> {
-    return ((await this.redis.hget(this.keys.states(id), chunkId)) ?? undefined) as ChunkState | undefined;
-  }
-
   async summary(id: string): Promise<BackfillSummary | undefined> {
     const m = await this.redis.hgetall(this.keys.meta(id));
-    return m.id ? toSummary(m) : undefined;
+    // A backfill of the old layout not yet upgraded (legacy-layout.ts) keeps its domains in the meta.
+    return m.id ? toSummary(m, m.domains !== undefined ? m.domains.split(',').filter(Boolean) : await this.domains(id)) : undefined;
   }
 
-  /** Backfills, newest first. */
+  /** Backfills, newest first (domains: the first few, see domainCount). */
   async list(limit = 50): Promise<BackfillSummary[]> {
     const ids = await this.redis.zrevrange(this.keys.backfills, 0, limit - 1);
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.meta(id));
     const results = (await pipeline.exec()) ?? [];
     const out: BackfillSummary[] = [];
-    for (const [err, m] of results) {
-      if (!err && m && (m as Record<string, string>).id) out.push(toSummary(m as Record<string, string>));
+    for (const [err, raw] of results) {
+      const m = raw as Record<string, string> | undefined;
+      if (!err && m?.id) out.push(toSummary(m, (m.domain_head ?? '').split(',').filter(Boolean)));
     }
     return out;
   }
 
-  /** The chunks of a backfill that are in one of `states`, in plan order of their ids. */
-  async chunksIn(id: string, states: readonly ChunkState[]): Promise<Chunk[]> {
-    const all = await this.redis.hgetall(this.keys.states(id));
-    const wanted = Object.keys(all).filter((cid) => states.includes(all[cid] as ChunkState));
-    if (wanted.length === 0) return [];
-    const raw = await this.redis.hmget(this.keys.chunks(id), ...wanted);
-    return raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as Chunk);
+  /** Backfills that may still have work: what the workers keep topped up. */
+  async active(): Promise<string[]> {
+    return this.redis.smembers(this.keys.active);
   }
 
-  /** The failed chunks of a backfill with their codes, ordered by domain then start. */
+  async deactivate(id: string): Promise<void> {
+    const key = await this.redis.hget(this.keys.meta(id), 'params_key');
+    const pipeline = this.redis.multi().srem(this.keys.active, id);
+    if (key) pipeline.hdel(this.keys.byParams, key);
+    await pipeline.exec();
+  }
+
+  /** The failed chunks with their codes, ordered by domain then start. */
   async failures(id: string): Promise<ChunkFailure[]> {
-    const chunks = await this.chunksIn(id, ['failed']);
-    if (chunks.length === 0) return [];
-    const errors = await this.redis.hmget(this.keys.errors(id), ...chunks.map((c) => c.id));
-    return chunks
-      .map((chunk, i) => {
-        const e = errors[i] ? (JSON.parse(errors[i]!) as { code: string; message: string; at: number }) : { code: 'UNKNOWN', message: '', at: 0 };
-        return { chunk, code: e.code, message: e.message, at: e.at };
-      })
-      .sort((a, b) => a.chunk.domain.localeCompare(b.chunk.domain) || a.chunk.start - b.chunk.start);
+    const all = await this.redis.hvals(this.keys.failed(id));
+    return all.map((r) => JSON.parse(r) as ChunkFailure).sort((a, b) => cmp(a.chunk.domain, b.chunk.domain) || a.chunk.start - b.chunk.start);
   }
 
-  async remembered(chunkId: string): Promise<RememberedChunk | undefined> {
-    const raw = await this.redis.hget(this.keys.remembered, chunkId);
-    return raw ? (JSON.parse(raw) as RememberedChunk) : undefined;
+  /** The domains the API refused, each once with its code. */
+  async refusedDomains(id: string): Promise<RefusedDomain[]> {
+    const all = await this.redis.hgetall(this.keys.domainStates(id));
+    const out: RefusedDomain[] = [];
+    for (const [domain, v] of Object.entries(all)) {
+      if (v.startsWith('{')) out.push({ domain, ...(JSON.parse(v) as Omit<RefusedDomain, 'domain'>) });
+    }
+    return out.sort((a, b) => cmp(a.domain, b.domain));
+  }
+
+  /** Of these domains, the ones the API refused in this backfill. */
+  async refusedAmong(id: string, domains: readonly string[]): Promise<Set<string>> {
+    if (domains.length === 0) return new Set();
+    const states = await this.redis.hmget(this.keys.domainStates(id), ...domains);
+    return new Set(domains.filter((_d, i) => states[i]?.startsWith('{') === true));
+  }
+
+  async replanned(id: string): Promise<ReplannedChunk[]> {
+    return (await this.redis.hvals(this.keys.replanned(id))).map((r) => JSON.parse(r) as ReplannedChunk);
   }
 
   /**
-   * Remembers a finished chunk so later backfills reuse it. A chunk that held provisional slots is never reused,
-   * so it is not kept: otherwise every sync pass (whose newest chunk is always provisional) would grow the hash.
+   * Of `planned` (the chunks a list source was given), the ones that ended loaded or empty, plus the replacements
+   * of re-planned ones that did: for a sync pass, which moves watermarks over exactly these.
    */
-  async remember(chunkId: string, chunk: RememberedChunk): Promise<void> {
-    if (chunk.provisional) {
-      await this.redis.hdel(this.keys.remembered, chunkId);
-      return;
+  async endedWell(id: string, planned: readonly Chunk[]): Promise<Chunk[]> {
+    const [m, inflight, failed, replanned, refused] = await Promise.all([
+      this.redis.hmget(this.keys.meta(id), 'cursor'),
+      this.redis.hkeys(this.keys.inflight(id)),
+      this.redis.hkeys(this.keys.failed(id)),
+      this.replanned(id),
+      this.refusedDomains(id),
+    ]);
+    const cursor = Number(m[0] ?? 0);
+    const notWell = new Set([...inflight, ...failed, ...replanned.map((r) => r.chunk.id)]);
+    const refusedDomains = new Set(refused.map((r) => r.domain));
+    const candidates = [...planned.slice(0, cursor), ...replanned.flatMap((r) => r.into)];
+    return candidates.filter((c) => !notWell.has(c.id) && !refusedDomains.has(c.domain));
+  }
+
+  /** Deletes every key of these backfills (old sync passes). */
+  async forget(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) {
+      pipeline.del(...this.keys.ofBackfill(id));
+      pipeline.zrem(this.keys.backfills, id);
+      pipeline.srem(this.keys.active, id);
     }
-    await this.redis.hset(this.keys.remembered, chunkId, JSON.stringify(chunk));
+    await pipeline.exec();
   }
 }
 
-function toSummary(m: Record<string, string>): BackfillSummary {
+/** `state|since|round|chunk JSON`: the state first, so the Lua scripts read and change it without a JSON parser. */
+export function inFlightEntry(state: InFlight['state'], since: number, round: number, chunk: Chunk): string {
+  return `${state}|${since}|${round}|${JSON.stringify(chunk)}`;
+}
+
+function parseInFlight(raw: string): InFlight {
+  const [state, since, round] = raw.split('|', 3) as [InFlight['state'], string, string];
+  const json = raw.slice(state.length + since.length + round.length + 3);
+  return { state, since: Number(since), round: Number(round), chunk: JSON.parse(json) as Chunk };
+}
+
+function toSummary(m: Record<string, string>, domains: string[]): BackfillSummary {
   const n = (k: string): number => Number(m[k] ?? 0);
   const counts = Object.fromEntries(CHUNK_STATES.map((s) => [s, n(`n_${s}`)])) as Record<ChunkState, number>;
+  const waiting = Math.max(0, n('size') - n('cursor'));
+  counts.pending += waiting;
   const total = n('total');
-  const ended = counts.loaded + counts.empty + counts.failed + counts.replanned;
+  const ended = counts.loaded + counts.empty + counts.failed + counts.replanned + counts.refused;
   const finishedAt = m.finished_at ? Number(m.finished_at) : undefined;
-  const state: BackfillState = ended >= total && finishedAt !== undefined ? (counts.failed > 0 ? 'failed' : 'done') : 'running';
+  const halt = m.halt_code ? { code: m.halt_code, message: m.halt_message ?? '' } : undefined;
+  const over = ended >= total && finishedAt !== undefined;
+  const state: BackfillState = halt ? 'failed' : over ? (counts.failed + counts.refused > 0 ? 'failed' : 'done') : 'running';
   return {
     id: m.id!,
     createdAt: n('created_at'),
     finishedAt,
-    domains: (m.domains ?? '').split(',').filter(Boolean),
+    domains,
+    domainCount: m.domain_count !== undefined ? n('domain_count') : domains.length,
     from: n('from'),
     to: n('to'),
     refetch: m.refetch === '1',
-    unavailable: JSON.parse(m.unavailable ?? '[]') as UnavailableRange[],
+    unavailable: JSON.parse(m.unavailable ?? '[]') as (UnavailableRange | TemplateGap)[],
+    workClass: (m.class ?? 'backfill') as WorkClass,
+    kind: (m.kind ?? 'list') as SourceSpec['kind'],
     total,
     counts,
+    waiting,
     done: counts.loaded + counts.empty,
     ended,
     calls: n('calls'),
@@ -248,6 +449,11 @@ function toSummary(m: Record<string, string>): BackfillSummary {
     retries: n('retries'),
     reused: n('reused'),
     rows: n('rows'),
+    halt,
     state,
   };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,14 +1,20 @@
 /**
- * The fetch stage: one BullMQ job per chunk, exactly one API call per attempt, paced globally. Turns API
- * outcomes into queue signals: throttled -> the whole queue slows down and no attempt is used; transient ->
- * rethrow for backoff (bounded attempts); permanent -> UnrecoverableError with the API's code recorded;
- * InvalidStartTime.ValueNotSupported -> the chunk is re-planned at the next coarser tier.
- * Rows go to the load stage as job data, so a QuestDB outage never costs another call.
+ * The fetch stage: one BullMQ job per chunk of a backfill's window, exactly one API call per attempt, paced
+ * globally. Before the call, the call gate (call-gate.lua) lets only one chunk ask about an account or a domain the
+ * backfill has no answer for yet, so a wrong secret or an unknown domain costs one call, not one per chunk.
+ * Turns API outcomes into queue signals, by the reach of the error (classify-error.ts errorScope):
+ * - throttled -> the whole queue slows down and no attempt is used; transient -> rethrow for backoff;
+ * - InvalidStartTime.ValueNotSupported -> the chunk is re-planned at the next coarser tier;
+ * - a domain refused (InvalidDomain.NotFound, ...) -> the domain's chunks end `refused` without calls;
+ * - the account refused (SignatureDoesNotMatch, ...) -> the backfill halts after that one answer;
+ * - any other permanent error, or the last attempt -> the chunk fails with the API's code recorded.
+ * Rows (none, for an empty answer) go to the load stage as job data, so a QuestDB outage never costs another call.
  */
-import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { CdnApi } from '../aliyun/api-types.js';
 import { normaliseSrcTraffic } from '../aliyun/normalise-src-traffic.js';
 import { isSlotFinal, tierByInterval, type Tier } from '../aliyun/tiers.js';
+import { ACCOUNT_SCOPED_CODES, errorScope } from '../aliyun/classify-error.js';
 import { ApiError, isCdnEtlError, ResponseInvalidError } from '../core/errors.js';
 import type { FetchOutcome } from '../core/chunk-outcome.js';
 import type { Chunk } from '../core/model.js';
@@ -16,7 +22,8 @@ import type { Logger } from '../core/logger.js';
 import { replanAtCoarserTier, rowsInChunk } from '../plan/plan-backfill.js';
 import type { BackfillStore } from './backfill-store.js';
 import { fingerprintMismatch } from '../core/job-fingerprint.js';
-import { CONTENT_ATTEMPTS, compactRows, fetchJobId, fetchJobOptions, FETCH_JOB_NAME, LOAD_JOB_NAME, loadJobId, loadJobOptions, type FetchJobData, type LoadJobData } from './pipeline-jobs.js';
+import type { BackfillWindow } from './backfill-window.js';
+import { CONTENT_ATTEMPTS, compactRows, LOAD_JOB_NAME, loadJobId, loadJobOptions, type FetchJobData, type LoadJobData } from './pipeline-jobs.js';
 import type { Pacer } from '../redis/redis-pacer.js';
 
 export const VALUE_NOT_SUPPORTED = 'InvalidStartTime.ValueNotSupported';
@@ -27,6 +34,8 @@ export interface FetchStageDeps {
   readonly api: CdnApi;
   readonly pacer: Pacer;
   readonly store: BackfillStore;
+  /** Refilled when a chunk ends here; takes the replacements of a re-planned chunk. */
+  readonly window: Pick<BackfillWindow, 'nudge' | 'enqueue'>;
   readonly fetchQueue: Queue<FetchJobData>;
   readonly loadQueue: Queue<LoadJobData>;
   readonly tiers: readonly Tier[];
@@ -35,7 +44,11 @@ export interface FetchStageDeps {
   readonly logger: Logger;
   /** This worker's configuration (core/job-fingerprint.ts); a job planned for another is refused. */
   readonly fingerprint?: string | undefined;
+  /** How long a chunk waits while another asks the API whether the account or domain is usable, ms. */
+  readonly gateWaitMs?: number;
 }
+
+export const DEFAULT_GATE_WAIT_MS = 500;
 
 /** Whether any slot of the chunk is still provisional (revised by the API) at `now`. Unknown tiers count as provisional. */
 export function chunkHasProvisionalSlots(chunk: Chunk, tiers: readonly Tier[], now: number): boolean {
@@ -54,31 +67,34 @@ export function failureCode(err: unknown): string {
 }
 
 /** The BullMQ processor of the fetch queue. */
-export function createFetchProcessor(deps: FetchStageDeps): (job: Job<FetchJobData>) => Promise<FetchOutcome> {
+export function createFetchProcessor(deps: FetchStageDeps): (job: Job<FetchJobData>, token?: string) => Promise<FetchOutcome> {
   const { store, logger } = deps;
-  return async (job) => {
-    const { backfillId, chunk, refetch, round } = job.data;
-    const state = await store.chunkState(backfillId, chunk.id);
-    // A retried or duplicated job whose chunk already ended (or whose rows are queued for loading) costs nothing.
-    if (state === undefined || state === 'loading' || state === 'loaded' || state === 'empty' || state === 'failed' || state === 'replanned') {
-      return 'skipped';
-    }
-    if (!refetch) {
-      const known = await store.remembered(chunk.id);
-      if (known && !known.provisional) {
-        await store.increment(backfillId, 'reused');
-        await store.transition(backfillId, chunk.id, known.rows > 0 ? 'loaded' : 'empty', { now: deps.now() });
-        logOutcome(logger, chunk, { outcome: 'reused', rows: known.rows, calls: 0, durationMs: 0 });
-        return 'reused';
-      }
-    }
+  return async (job, token) => {
+    const { backfillId, chunk, round } = job.data;
+    const entry = await store.inFlight(backfillId, chunk.id);
+    // Only a chunk in its backfill's window is fetched: a duplicated or out-of-date job, or one whose rows are
+    // already queued for loading, costs nothing.
+    if (!entry || entry.state === 'loading' || entry.round !== round) return 'skipped';
     const foreign = fingerprintMismatch(job.data.fingerprint, deps.fingerprint);
     if (foreign) {
       const message = `${FOREIGN_JOB}: this worker does not fetch chunk ${chunk.id}: ${foreign}`;
-      await store.recordOutcome(backfillId, chunk.id, 'failed', FOREIGN_JOB, message, deps.now());
+      await endChunk(deps, backfillId, chunk, 'failed', { code: FOREIGN_JOB, message });
       logger.error({ chunk: chunk.id, code: FOREIGN_JOB }, message);
       throw new UnrecoverableError(message);
     }
+    const verdict = await store.gate(backfillId, 'enter', chunk.domain, chunk.id);
+    if (verdict === 'halted') return 'halted';
+    if (verdict === 'refused') {
+      await endChunk(deps, backfillId, chunk, 'refused');
+      return 'refused';
+    }
+    if (verdict === 'wait') {
+      // Another chunk is asking the API whether the account or this domain is usable: ask again shortly, without
+      // using an attempt (a delayed job is not a failure).
+      await job.moveToDelayed(Date.now() + (deps.gateWaitMs ?? DEFAULT_GATE_WAIT_MS), token);
+      throw new DelayedError();
+    }
+    const probe = verdict === 'probe';
     await store.transition(backfillId, chunk.id, 'fetching', { now: deps.now() });
     const grantUs = await deps.pacer.acquire();
     // Nothing but the call itself between the pacer's go and the request leaving: every millisecond of delay
@@ -94,30 +110,34 @@ export function createFetchProcessor(deps: FetchStageDeps): (job: Job<FetchJobDa
       rows = rowsInChunk(normaliseSrcTraffic(response, { domain: chunk.domain, start: chunk.callStart, end: chunk.callEnd }), chunk);
     } catch (err) {
       await counted.catch(() => undefined);
-      return handleFailure(deps, job, err, started, grantUs);
+      return handleFailure(deps, job, token, err, started, probe, grantUs);
     }
+    if (probe) await store.gate(backfillId, 'confirm', chunk.domain, chunk.id);
     const provisional = chunkHasProvisionalSlots(chunk, deps.tiers, fetchedAt);
     const calls = job.attemptsStarted;
-    if (rows.length === 0) {
-      await store.remember(chunk.id, { domain: chunk.domain, intervalS: chunk.intervalS, start: chunk.start, end: chunk.end, rows: 0, fetchedAt, provisional });
-      await store.transition(backfillId, chunk.id, 'empty', { now: deps.now() });
-      logOutcome(logger, chunk, { outcome: 'empty', rows: 0, calls, durationMs: Date.now() - started });
-      return 'empty';
-    }
-    const data: LoadJobData = { backfillId, chunk, fetchedAt, provisional, calls, rows: compactRows(rows) };
+    // Empty answers go through the load stage too: the ledger records them, so a domain without traffic costs no
+    // call on a rerun.
+    const data: LoadJobData = { backfillId, chunk, fetchedAt, provisional, calls, round, rows: compactRows(rows) };
     await deps.loadQueue.add(LOAD_JOB_NAME, data, loadJobOptions(loadJobId(backfillId, chunk.id, round)));
     await store.transition(backfillId, chunk.id, 'loading', { now: deps.now() });
     return 'loading';
   };
 }
 
-async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, err: unknown, started: number, grantUs: number): Promise<FetchOutcome> {
+/** Ends a chunk of the window and lets the window refill. */
+async function endChunk(deps: FetchStageDeps, backfillId: string, chunk: Chunk, state: 'failed' | 'refused', failure?: { code: string; message: string }): Promise<void> {
+  await deps.store.transition(backfillId, chunk.id, state, { now: deps.now(), ...(failure ? { failure: { ...failure, chunk } } : {}) });
+  deps.window.nudge(backfillId);
+}
+
+async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, token: string | undefined, err: unknown, started: number, probe: boolean, grantUs: number): Promise<FetchOutcome> {
   const { store, logger } = deps;
-  const { backfillId, chunk, refetch, round } = job.data;
+  const { backfillId, chunk, round } = job.data;
   const now = deps.now();
   const code = failureCode(err);
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof ApiError && err.kind === 'throttled') {
+    // A probe stays this chunk's: it is asked again as soon as the queue moves.
     await store.increment(backfillId, 'throttles');
     // The pacer learns what is left of the quota; the queue holds back for the rest of the spent second (or the
     // API's Retry-After).
@@ -125,29 +145,44 @@ async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, err: 
     await deps.fetchQueue.rateLimit(pauseMs);
     await store.transition(backfillId, chunk.id, 'pending', { now });
     logger.debug({ chunk: chunk.id, code, pauseMs }, 'throttled: the queue slows down, no attempt used');
-    throw Worker.RateLimitError();
+    // Delayed rather than RateLimitError: BullMQ puts a rate-limited job with a priority back without waking any
+    // worker (they sleep out their drain delay, 5 s); a delayed job is promoted with a wake-up. Neither uses an
+    // attempt. The pacer's pause slows every worker down meanwhile.
+    await job.moveToDelayed(Date.now() + pauseMs, token);
+    throw new DelayedError();
   }
-  if (err instanceof ApiError && err.kind === 'permanent' && err.apiCode === VALUE_NOT_SUPPORTED) {
+  const permanent = err instanceof ApiError && err.kind === 'permanent';
+  if (permanent && err.apiCode === VALUE_NOT_SUPPORTED) {
+    // The API answered about the time, so it knows the account and the domain.
+    if (probe) await store.gate(backfillId, 'confirm', chunk.domain, chunk.id);
     const replacements = replanAtCoarserTier(chunk, now, deps.tiers, deps.marginMs);
     if (replacements && replacements.length > 0) {
-      await store.addChunks(backfillId, replacements);
-      await deps.fetchQueue.addBulk(
-        replacements.map((c) => ({
-          name: FETCH_JOB_NAME,
-          data: { backfillId, chunk: c, refetch, round, replannedFrom: chunk.id, ...(job.data.fingerprint ? { fingerprint: job.data.fingerprint } : {}) },
-          opts: fetchJobOptions(fetchJobId(backfillId, c.id, round)),
-        })),
-      );
-      await store.recordOutcome(backfillId, chunk.id, 'replanned', code, `re-planned as ${replacements.map((c) => c.id).join(', ')}`, now);
+      await store.transition(backfillId, chunk.id, 'replanned', { now, replanned: { code, chunk, into: replacements, round } });
+      const m = (await store.meta(backfillId)) ?? {};
+      await deps.window.enqueue(backfillId, m, replacements, round, chunk.id);
       logOutcome(logger, chunk, { outcome: 'replanned', rows: 0, calls: job.attemptsStarted, durationMs: Date.now() - started, code, into: replacements.map((c) => c.id) });
       return 'replanned';
     }
   }
-  const permanent = err instanceof ApiError ? err.kind === 'permanent' : false;
+  const scope = permanent ? errorScope(err.apiCode) : 'chunk';
+  if (scope === 'domain') {
+    await store.gate(backfillId, 'refuse', chunk.domain, chunk.id, { code, message, at: now });
+    await endChunk(deps, backfillId, chunk, 'refused');
+    logger.warn({ domain: chunk.domain, code, message }, 'the API refused the domain: its other chunks end without a call');
+    return 'refused';
+  }
+  if (scope === 'account') {
+    // The chunk goes back to the window: `--retry-failed` resumes it once the account is fixed.
+    await store.gate(backfillId, 'halt', chunk.domain, chunk.id, { code, message });
+    await store.transition(backfillId, chunk.id, 'pending', { now });
+    logger.error({ backfill: backfillId, code, message, fix: ACCOUNT_SCOPED_CODES.get(code) }, 'the API refused the account: the backfill makes no more calls');
+    return 'halted';
+  }
   const attempts = isContentError(err) ? Math.min(CONTENT_ATTEMPTS, job.opts.attempts ?? 1) : (job.opts.attempts ?? 1);
   const lastAttempt = job.attemptsMade + 1 >= attempts;
   if (permanent || lastAttempt) {
-    await store.recordOutcome(backfillId, chunk.id, 'failed', code, message, now);
+    if (probe) await store.gate(backfillId, 'release', chunk.domain, chunk.id);
+    await endChunk(deps, backfillId, chunk, 'failed', { code, message });
     logOutcome(logger, chunk, { outcome: 'failed', rows: 0, calls: job.attemptsStarted, durationMs: Date.now() - started, code, message });
     // UnrecoverableError also ends a job whose content-error budget is smaller than its BullMQ attempts.
     // What BullMQ keeps as failedReason (Redis, the dashboard): the code and the message.

@@ -5,11 +5,12 @@
 import type { BackoffStrategy, JobsOptions } from 'bullmq';
 import { backoffDelayMs, type BackoffPolicy } from '../core/backoff.js';
 import type { Chunk, TrafficRow } from '../core/model.js';
+import { tierByInterval, type Tier } from '../aliyun/tiers.js';
 
 export interface FetchJobData {
   readonly backfillId: string;
   readonly chunk: Chunk;
-  /** Fetch even when the chunk is remembered as finished (`--refetch`; sync always sets it). */
+  /** Fetch even when the ledger holds the chunk as archived final (`--refetch`; sync always sets it). */
   readonly refetch: boolean;
   /** 0 for the first run of a chunk, n for the n-th `--retry-failed` round (part of the job id). */
   readonly round: number;
@@ -29,6 +30,8 @@ export interface LoadJobData {
   readonly provisional: boolean;
   /** API calls the fetch took (attempts started, throttled ones included). */
   readonly calls: number;
+  /** The fetch job's round (its id): the window entry it belongs to. */
+  readonly round?: number | undefined;
   readonly rows: readonly CompactRow[];
 }
 
@@ -62,9 +65,25 @@ export const FETCH_ATTEMPTS = 8;
  */
 export const CONTENT_ATTEMPTS = 2;
 
-export function fetchJobOptions(jobId: string): JobsOptions {
+/**
+ * Places on the one quota (BullMQ priorities: lower is served first): sync passes keep the archive fresh; a backfill
+ * chunk whose data leaves the API within DEADLINE_NEAR_MS comes next; then bulk backfill; then audits (verify).
+ * Every job has a priority: BullMQ serves jobs without one before all prioritised jobs.
+ */
+export const PRIORITY: Readonly<Record<'sync' | 'deadline' | 'backfill' | 'audit', number>> = Object.freeze({ sync: 1, deadline: 2, backfill: 3, audit: 4 });
+export const DEADLINE_NEAR_MS = 24 * 3_600_000;
+
+/** The priority of one chunk of a backfill of class `workClass` at `now`. Pure. */
+export function priorityOf(workClass: 'sync' | 'backfill' | 'audit', chunk: Chunk, tiers: readonly Tier[], now: number): number {
+  if (workClass !== 'backfill') return PRIORITY[workClass];
+  const tier = tierByInterval(tiers, chunk.intervalS);
+  return tier && chunk.callStart + tier.historyMs - now < DEADLINE_NEAR_MS ? PRIORITY.deadline : PRIORITY.backfill;
+}
+
+export function fetchJobOptions(jobId: string, priority: number = PRIORITY.backfill): JobsOptions {
   return {
     jobId,
+    priority,
     attempts: FETCH_ATTEMPTS,
     backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
     removeOnComplete: true,

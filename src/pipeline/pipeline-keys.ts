@@ -1,6 +1,7 @@
 /**
  * Names of the queues and bookkeeping keys. Everything lives under config.redisPrefix: BullMQ gets it as its
  * `prefix` (keys `<prefix>:<queue>:...`), bookkeeping uses `<prefix>:bk:...`, so one prefix is one installation.
+ * Nothing here grows with history: a backfill's keys hold its parameters, counters and window (backfill-store.ts).
  */
 
 /** The fetch stage: one job per chunk, one API call per attempt. */
@@ -11,16 +12,34 @@ export const LOAD_QUEUE = 'load';
 export interface PipelineKeys {
   /** Sorted set of backfill ids, scored by creation time (epoch ms). */
   readonly backfills: string;
-  /** Hash: parameters, counters and per-state chunk counts of one backfill. */
+  /** Set of backfill ids that may still have work: the ones workers keep topped up. */
+  readonly active: string;
+  /** Hash: parameters key (backfill-store.ts paramsKey) -> id of the unfinished backfill with those parameters. */
+  readonly byParams: string;
+  /** Sorted set: worker process id -> its last heartbeat (epoch ms), pruned after 10 minutes. */
+  readonly workers: string;
+  /** Hash: parameters, cursor, counters and per-state chunk counts of one backfill. */
   meta(backfillId: string): string;
-  /** Hash: chunk id -> JSON Chunk, every chunk the backfill ever had (re-planned ones included). */
-  chunks(backfillId: string): string;
-  /** Hash: chunk id -> state. */
-  states(backfillId: string): string;
-  /** Hash: chunk id -> JSON { code, message, at } for failed and re-planned chunks. */
-  errors(backfillId: string): string;
-  /** Hash: chunk id -> JSON RememberedChunk, shared by every backfill (and later by sync). */
+  /** String: the backfill's domains, comma-separated. */
+  domains(backfillId: string): string;
+  /** List: the chunks (JSON) of a list source, in order. */
+  list(backfillId: string): string;
+  /** Hash: chunk id -> in-flight entry (`state|since|round|chunk JSON`), at most the window. */
+  inflight(backfillId: string): string;
+  /** Hash: chunk id -> JSON { chunk, code, message, at } of failed chunks. */
+  failed(backfillId: string): string;
+  /** Hash: chunk id -> JSON { chunk, into, code, at } of re-planned chunks. */
+  replanned(backfillId: string): string;
+  /** Hash: domain -> `ok`, `probe:<chunk id>` or the JSON of the API's refusal. */
+  domainStates(backfillId: string): string;
+  /** String: the lock of whoever tops the window up. */
+  fillLock(backfillId: string): string;
+  /** Every key of one backfill. */
+  ofBackfill(backfillId: string): string[];
+  /** Hash of the layout before issue 13 (chunk id -> JSON), read once by the upgrade and dropped. */
   readonly remembered: string;
+  /** String: the Redis layout version of this prefix (legacy-layout.ts). */
+  readonly layout: string;
   /** String: the pacer's next free call time. */
   readonly pacer: string;
 }
@@ -28,13 +47,26 @@ export interface PipelineKeys {
 /** The keys of one installation. */
 export function pipelineKeys(prefix: string): PipelineKeys {
   const bk = `${prefix}:bk`;
-  return {
+  const bf = (id: string): string => `${bk}:bf:${id}`;
+  const keys = {
     backfills: `${bk}:backfills`,
-    meta: (id) => `${bk}:bf:${id}`,
-    chunks: (id) => `${bk}:bf:${id}:chunks`,
-    states: (id) => `${bk}:bf:${id}:states`,
-    errors: (id) => `${bk}:bf:${id}:errors`,
+    active: `${bk}:active`,
+    byParams: `${bk}:byparams`,
+    workers: `${bk}:workers`,
+    meta: bf,
+    domains: (id: string) => `${bf(id)}:domains`,
+    list: (id: string) => `${bf(id)}:list`,
+    inflight: (id: string) => `${bf(id)}:inflight`,
+    failed: (id: string) => `${bf(id)}:failed`,
+    replanned: (id: string) => `${bf(id)}:replanned`,
+    domainStates: (id: string) => `${bf(id)}:dom`,
+    fillLock: (id: string) => `${bf(id)}:fill`,
     remembered: `${bk}:remembered`,
+    layout: `${bk}:layout`,
     pacer: `${bk}:pacer`,
+  };
+  return {
+    ...keys,
+    ofBackfill: (id) => [keys.meta(id), keys.domains(id), keys.list(id), keys.inflight(id), keys.failed(id), keys.replanned(id), keys.domainStates(id), keys.fillLock(id)],
   };
 }

@@ -10,6 +10,10 @@ import { DEFAULT_TIERS, type Tier } from '../aliyun/tiers.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { isEnded } from '../core/chunk-outcome.js';
 import { BackfillStore } from './backfill-store.js';
+import { BackfillWindow } from './backfill-window.js';
+import { startWindowKeeper } from './window-keeper.js';
+import { upgradeLegacyLayout } from './legacy-layout.js';
+import type { LedgerReader, LedgerWriter } from '../store/chunk-ledger.js';
 import { DEFAULT_MARGIN_MS } from '../plan/plan-backfill.js';
 import { createFetchProcessor } from './fetch-stage.js';
 import { LoadBatcher, type LoadBatcherOptions, type RowSink } from './load-batcher.js';
@@ -33,6 +37,14 @@ export interface PipelineWorkersOptions {
   readonly qps: number;
   readonly api: CdnApi;
   readonly sink: RowSink;
+  /** QuestDB's chunk ledger: written after each load, asked before queueing (none: no reuse, nothing recorded). */
+  readonly ledger?: (LedgerReader & LedgerWriter) | undefined;
+  /** Chunks in flight per backfill (backfill-window.ts). */
+  readonly windowSize?: number;
+  /** How often this process tops up the windows of unfinished backfills, ms (default 5 s). */
+  readonly keepEveryMs?: number;
+  /** How long a chunk may sit in a window without a job before the keeper queues it again, ms (default 60 s). */
+  readonly staleMs?: number;
   readonly fetchConcurrency?: number;
   readonly loadConcurrency?: number;
   readonly tiers?: readonly Tier[];
@@ -54,6 +66,8 @@ export interface PipelineWorkersOptions {
 export interface PipelineWorkers {
   readonly fetchWorker: Worker<FetchJobData> | undefined;
   readonly loadWorker: Worker<LoadJobData> | undefined;
+  /** Tops up the windows of backfills; emits `reused` for chunks the ledger held. */
+  readonly window: BackfillWindow;
   /** Graceful: in-flight fetches finish and hand their rows on, pending loads are flushed; the rest stays queued. */
   close(): Promise<void>;
   /**
@@ -75,14 +89,17 @@ export async function startPipelineWorkers(options: PipelineWorkersOptions): Pro
   const store = new BackfillStore(redis, options.prefix);
   const fetchQueue = new Queue<FetchJobData>(FETCH_QUEUE, { connection: redis, prefix: options.prefix });
   const loadQueue = new Queue<LoadJobData>(LOAD_QUEUE, { connection: redis, prefix: options.prefix });
+  const marginMs = options.marginMs ?? DEFAULT_MARGIN_MS;
+  if (options.ledger) await upgradeLegacyLayout(redis, options.prefix, options.ledger, now(), logger);
+  const window = new BackfillWindow({ redis, store, fetchQueue, ledger: options.ledger, tiers, marginMs, now, logger, windowSize: options.windowSize });
   const common = { connection: redis, prefix: options.prefix, lockDuration, stalledInterval, maxStalledCount: options.maxStalledCount ?? 5 };
   let fetchWorker: Worker<FetchJobData> | undefined;
   let loadWorker: Worker<LoadJobData> | undefined;
   let batcher: LoadBatcher | undefined;
 
   if (options.stages?.load !== false) {
-    batcher = new LoadBatcher(options.sink, options.batch);
-    loadWorker = new Worker<LoadJobData>(LOAD_QUEUE, createLoadProcessor({ batcher, store, now, logger }), {
+    batcher = new LoadBatcher(options.sink, { ...options.batch, ledger: options.ledger });
+    loadWorker = new Worker<LoadJobData>(LOAD_QUEUE, createLoadProcessor({ batcher, store, window, now, logger }), {
       ...common,
       concurrency: options.loadConcurrency ?? DEFAULT_LOAD_CONCURRENCY,
       settings: { backoffStrategy: (attemptsMade, type, err, job) => (type === LOAD_BACKOFF_TYPE ? loadBackoffStrategy(attemptsMade, type, err, job) : 1_000) },
@@ -91,15 +108,15 @@ export async function startPipelineWorkers(options: PipelineWorkersOptions): Pro
   }
   if (options.stages?.fetch !== false) {
     const pacer = createRedisPacer(redis, pipelineKeys(options.prefix).pacer, { qps: options.qps, guardMs: options.guardMs });
-    const processor = createFetchProcessor({ api: options.api, pacer, store, fetchQueue, loadQueue, tiers, marginMs: options.marginMs ?? DEFAULT_MARGIN_MS, now, logger, fingerprint: options.fingerprint });
+    const processor = createFetchProcessor({ api: options.api, pacer, store, window, fetchQueue, loadQueue, tiers, marginMs, now, logger, fingerprint: options.fingerprint });
     fetchWorker = new Worker<FetchJobData>(FETCH_QUEUE, processor, {
       ...common,
       concurrency: options.fetchConcurrency ?? DEFAULT_FETCH_CONCURRENCY,
       // Pacing is the Redis pacer's job; the limiter is here because queue.rateLimit() (throttled answers)
       // only takes effect on a queue whose workers have one. Its own limit is never reached.
       limiter: { max: 1_000_000, duration: 1_000 },
-      // Throttles do not use attempts but do start the job: cap the restarts of one chunk.
-      maxStartedAttempts: 500,
+      // Throttles and waits at the call gate do not use attempts but do start the job: cap the restarts of one chunk.
+      maxStartedAttempts: 5_000,
     });
     fetchWorker.on('error', (err) => logger.error({ err: err.message }, 'fetch worker error'));
   }
@@ -111,33 +128,41 @@ export async function startPipelineWorkers(options: PipelineWorkersOptions): Pro
     void (async () => {
       if (!(await job.isFailed())) return;
       const { backfillId, chunk } = job.data;
-      const state = await store.chunkState(backfillId, chunk.id);
-      if (state === undefined || isEnded(state)) return;
+      const entry = await store.inFlight(backfillId, chunk.id);
+      if (entry === undefined) return;
       const code = /stalled/i.test(err.message) ? 'Job.Stalled' : 'Job.Failed';
-      await store.recordOutcome(backfillId, chunk.id, 'failed', code, err.message, now());
+      await store.gate(backfillId, 'release', chunk.domain, chunk.id);
+      await store.transition(backfillId, chunk.id, 'failed', { now: now(), failure: { code, message: err.message, chunk } });
+      window.nudge(backfillId);
       logger.warn({ chunk: chunk.id, code, err: err.message, queue: job.queueName }, 'chunk failed outside its processor');
     })().catch((e: unknown) => logger.error({ err: (e as Error).message }, 'could not record a failed job'));
   };
   fetchWorker?.on('failed', recordJobFailure);
   loadWorker?.on('failed', recordJobFailure);
 
+  const keeper = options.stages?.fetch !== false ? startWindowKeeper({ store, window, everyMs: options.keepEveryMs, sweepEveryMs: options.keepEveryMs !== undefined ? options.keepEveryMs * 6 : undefined, staleMs: options.staleMs, logger }) : undefined;
+
   let closing: Promise<void> | undefined;
   return {
     fetchWorker,
     loadWorker,
+    window,
     close() {
       closing ??= (async () => {
+        await keeper?.stop();
         // Fetches first, so their rows reach the load queue; then loads, whose in-flight batch is flushed.
         await fetchWorker?.close();
         const loadClosed = loadWorker?.close();
         await batcher?.drain();
         await loadClosed;
+        await window.settle();
         await Promise.all([fetchQueue.close(), loadQueue.close()]);
         await closeRedis(redis);
       })();
       return closing;
     },
     abandon() {
+      void keeper?.stop();
       for (const w of [fetchWorker, loadWorker]) void w?.close(true).catch(() => undefined);
       redis.disconnect();
     },

@@ -113,11 +113,11 @@ export async function runSyncPass(options: SyncPassOptions): Promise<SyncPassRep
   const to = active.length > 0 ? Math.max(...active.map((r) => r.to)) : now;
   // The pass is listed before its chunks are queued, so a pass that dies here is still pruned later.
   await client.redis.zadd(syncKeys(options.prefix).passes, now, id);
-  await client.submit(id, { domains, from, to, refetch: true, unavailable: plan.unavailable }, plan.chunks, now);
+  await client.submit(id, { domains, from, to, refetch: true, unavailable: plan.unavailable, workClass: 'sync' }, plan.chunks, now);
   options.logger?.info({ pass: id, domains: domains.length, chunks: plan.chunks.length, skipped: skipped.length }, 'sync pass started');
 
   const summary = await waitForBackfill(client, id, { signal: options.signal, pollMs: options.pollMs ?? 250 });
-  const ended = await client.store.chunksIn(id, ['loaded', 'empty']);
+  const ended = await client.store.endedWell(id, plan.chunks);
   const moves: WatermarkMove[] = [];
   for (const range of plan.ranges) {
     const target = advanceWatermark({

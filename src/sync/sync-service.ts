@@ -11,6 +11,7 @@ import type { Tier } from '../aliyun/tiers.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { RowSink } from '../pipeline/load-batcher.js';
 import { PipelineClient } from '../pipeline/pipeline-client.js';
+import type { LedgerReader, LedgerWriter } from '../store/chunk-ledger.js';
 import { startPipelineWorkers, type PipelineWorkers } from '../pipeline/pipeline-workers.js';
 import { closeRedis, openRedis } from '../redis/redis-connection.js';
 import { acquirePassLock } from './pass-lock.js';
@@ -38,6 +39,8 @@ export interface SyncServiceOptions {
   readonly qps: number;
   readonly api: CdnApi;
   readonly sink: RowSink;
+  /** QuestDB's chunk ledger: every chunk a pass loads is recorded, so a later backfill reuses the final ones. */
+  readonly ledger?: (LedgerReader & LedgerWriter) | undefined;
   readonly selection: SyncSelection;
   /** `--since`: replaces the watermarks of the named domains; first slot of domains discovered later. */
   readonly since?: number | undefined;
@@ -94,7 +97,7 @@ export async function applySince(redis: Redis, prefix: string, domains: readonly
 export async function startSyncService(options: SyncServiceOptions): Promise<RunningSync> {
   const logger = options.logger ?? silentLogger();
   const now = options.now ?? Date.now;
-  const client = await PipelineClient.open({ redisUrl: options.redisUrl, prefix: options.prefix, fingerprint: options.fingerprint });
+  const client = await PipelineClient.open({ redisUrl: options.redisUrl, prefix: options.prefix, fingerprint: options.fingerprint, ledger: options.ledger });
   let workers: PipelineWorkers | undefined;
   let schedulerQueue: Queue<SyncJobData> | undefined;
   let passWorker: Worker<SyncJobData> | undefined;
@@ -111,6 +114,7 @@ export async function startSyncService(options: SyncServiceOptions): Promise<Run
       qps: options.qps,
       api: options.api,
       sink: options.sink,
+      ledger: options.ledger,
       fetchConcurrency: options.fetchConcurrency,
       tiers: options.tiers,
       marginMs: options.marginMs,

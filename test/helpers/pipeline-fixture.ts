@@ -16,6 +16,8 @@ import { DEMO_CREDENTIALS, startSimulator, type RunningSimulator, type Simulator
 import { runMigrations } from '../../src/store/migrations-runner.js';
 import { execSql } from '../../src/store/questdb-http.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
+import { ChunkLedger, LEDGER_TABLE } from '../../src/store/chunk-ledger.js';
+import { chunkId } from '../../src/plan/chunk-id.js';
 import type { StoredRow } from './expected-rows.js';
 import { requireBuild } from './require-build.js';
 
@@ -112,6 +114,8 @@ export function exitOf(child: ChildProcess & { closed?: Promise<number | null> }
 /** Every row of these domains, sorted by domain, interval, ts, once all committed writes are visible. */
 export async function readRows(domains: readonly string[]): Promise<StoredRow[]> {
   await waitUntilVisible(QUESTDB_HTTP, TABLE, { timeoutMs: 60_000 });
+  // The ledger is written after the rows: once both are visible, a rerun reuses exactly what was loaded.
+  await waitUntilVisible(QUESTDB_HTTP, LEDGER_TABLE, { timeoutMs: 60_000 });
   const list = domains.map((d) => `'${d}'`).join(',');
   const result = await execSql(
     QUESTDB_HTTP,
@@ -130,9 +134,27 @@ export async function withPipelineClient<T>(prefix: string, fn: (client: Pipelin
   }
 }
 
+/** Of `chunks`, the ones QuestDB's ledger holds as archived final (chunk id -> rows), once the ledger is visible. */
+export async function ledgerFinal(chunks: readonly Chunk[]): Promise<Map<string, number>> {
+  await waitUntilVisible(QUESTDB_HTTP, LEDGER_TABLE, { timeoutMs: 60_000 });
+  return new ChunkLedger({ questdbHttp: QUESTDB_HTTP }).knownFinal(chunks);
+}
+
+/** A chunk's state in backfill `id`: its window state while in flight, `failed` once failed, else undefined. */
+export async function chunkState(client: PipelineClient, id: string, chunkId: string): Promise<string | undefined> {
+  const entry = await client.store.inFlight(id, chunkId);
+  if (entry) return entry.state;
+  return (await client.store.failures(id)).some((f) => f.chunk.id === chunkId) ? 'failed' : undefined;
+}
+
+/** The id of the one-hour 1-minute chunk [start, end) of `domain`. */
+export function chunkIdOf(domain: string, start: number, end: number): string {
+  return chunkId(domain, 60, start, end);
+}
+
 /** The chunks of backfill `id` that ended with rows loaded or empty. */
 export function endedChunks(prefix: string, id: string): Promise<Chunk[]> {
-  return withPipelineClient(prefix, (client) => client.store.chunksIn(id, ['loaded', 'empty']));
+  return withPipelineClient(prefix, (client) => client.doneChunks(id));
 }
 
 /** Removes the queues and every bookkeeping key of a test prefix. */

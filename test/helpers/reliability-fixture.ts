@@ -12,13 +12,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import type { Chunk } from '../../src/core/model.js';
-import type { BackfillSummary } from '../../src/pipeline/backfill-store.js';
+import type { BackfillSummary, ChunkFailure } from '../../src/pipeline/backfill-store.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { sleep } from '../../src/core/sleep.js';
 import { runMigrations } from '../../src/store/migrations-runner.js';
 import { setQuestDbAccess } from '../../src/store/questdb-access.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
+import { LEDGER_TABLE } from '../../src/store/chunk-ledger.js';
 import { byRowKey, type StoredRow } from './expected-rows.js';
 import { QUESTDB_HTTP, QUESTDB_PG, REDIS_URL } from './test-services.js';
 
@@ -58,6 +59,8 @@ export function reliabilityPrefix(): string {
 /** Every row of these domains once all committed writes are visible; one bound query per domain. */
 export async function readRows(domains: readonly string[], where: { http: string; pg: string } = { http: SHARED_QUESTDB_HTTP, pg: SHARED_QUESTDB_PG }): Promise<StoredRow[]> {
   await waitUntilVisible(where.http, TABLE, { timeoutMs: 120_000 });
+  // The ledger is written after the rows: once both are visible, a rerun reuses exactly what was loaded.
+  await waitUntilVisible(where.http, LEDGER_TABLE, { timeoutMs: 120_000 });
   const db = new QuestDbPg({ url: where.pg, queryTimeoutMs: 120_000 });
   try {
     const rows: StoredRow[] = [];
@@ -114,8 +117,14 @@ export async function pollSummary(redisUrl: string, prefix: string, id: string, 
   }
 }
 
-export async function chunksIn(redisUrl: string, prefix: string, id: string, states: Parameters<PipelineClient['store']['chunksIn']>[1]): Promise<Chunk[]> {
-  return withClient(redisUrl, prefix, (c) => c.store.chunksIn(id, states));
+/** The failed chunks of backfill `id`, with their codes. */
+export async function failedChunks(redisUrl: string, prefix: string, id: string): Promise<ChunkFailure[]> {
+  return withClient(redisUrl, prefix, (c) => c.store.failures(id));
+}
+
+/** The chunks of backfill `id` that ended with rows loaded or empty. */
+export async function doneChunks(redisUrl: string, prefix: string, id: string): Promise<Chunk[]> {
+  return withClient(redisUrl, prefix, (c) => c.doneChunks(id));
 }
 
 /** Removes both queues and every key under `prefix`. */

@@ -34,7 +34,7 @@ describe('backfill: faults and failures', () => {
     expect(run.stdout).not.toMatch(/failed chunks/);
     expect(run.code).toBe(0);
     const id = backfillIdOf(run);
-    const { chunks, summary } = await withPipelineClient(prefix, async (c) => ({ chunks: await c.store.chunksIn(id, ['loaded', 'empty']), summary: (await c.store.summary(id))! }));
+    const { chunks, summary } = await withPipelineClient(prefix, async (c) => ({ chunks: await c.doneChunks(id), summary: (await c.store.summary(id))! }));
     expect(chunks.length).toBe(24);
     expect(await readRows(domains)).toEqual(expectedRows(chunks));
 
@@ -97,41 +97,45 @@ describe('backfill: faults and failures', () => {
     const { from, to } = hoursRange(3, 2 * HOUR);
     const run = await runCli(['backfill', '--domains', `${known},${unknown}`, '--from', from, '--to', to], cliEnv(sim, prefix, { CDN_API_QPS: '50' }));
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain('failed chunks (3)');
-    expect(run.stdout.match(new RegExp(`${unknown.replace(/\./g, '\\.')} \\[.*\\) 60s  InvalidDomain\\.NotFound`, 'g'))?.length).toBe(3);
+    // Refused once, at the domain's reach: named once with its code, its other chunks ended without a call.
+    expect(run.stdout).not.toContain('failed chunks');
+    expect(run.stdout).toMatch(new RegExp(`domains refused by the API \\(1\\).*\n  ${unknown.replace(/\./g, '\\.')}  InvalidDomain\\.NotFound  `));
     const id = backfillIdOf(run);
+    const summary = await withPipelineClient(prefix, async (c) => (await c.store.summary(id))!);
+    expect([summary.counts.refused, summary.counts.failed, summary.done]).toEqual([3, 0, 3]);
     const chunks = await endedChunks(prefix, id);
     expect(chunks.map((c) => c.domain)).toEqual([known, known, known]);
     expect(await readRows([known, unknown])).toEqual(expectedRows(chunks));
-    // Permanent: one call per chunk of the unknown domain, no retry.
-    expect(sim.stats().callsByDomain[unknown]).toBe(3);
+    // One call for the unknown domain, whatever the number of its chunks.
+    expect(sim.stats().callsByDomain[unknown]).toBe(1);
   }, 60_000);
 
-  it('fails fast on a wrong secret with SignatureDoesNotMatch and no retry; --retry-failed with the right one completes', async () => {
+  it('stops after one call on a wrong secret (SignatureDoesNotMatch, what to fix); --retry-failed with the right one completes', async () => {
     const domains = uniqueDomains(1);
     const prefix = scope.prefix();
     const sim = await scope.simulator(domains, { qps: 50 });
     const { from, to } = hoursRange(4, 2 * HOUR);
     const wrong = await runCli(['backfill', '--domains', domains[0]!, '--from', from, '--to', to], cliEnv(sim, prefix, { CDN_API_QPS: '50', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'not-the-secret' }));
     expect(wrong.code).toBe(1);
-    // Fast because nothing is retried: one call per chunk, counted below (a count, not a stopwatch).
-    expect(wrong.stdout.match(/ 60s  SignatureDoesNotMatch/g)?.length).toBe(4);
+    // The account's refusal reaches every chunk: the run halts after that one answer and says what to fix.
+    expect(wrong.stdout).toContain('halted: the API refused the account (SignatureDoesNotMatch)');
+    expect(wrong.stdout).toContain('fix: check ALIBABA_CLOUD_ACCESS_KEY_SECRET');
     expect(wrong.stdout).not.toContain('not-the-secret');
     expect(wrong.stderr).not.toContain('not-the-secret');
-    expect(sim.stats().calls).toBe(4);
+    expect(sim.stats().calls).toBe(1);
     const id = backfillIdOf(wrong);
 
     const retry = await runCli(['backfill', '--retry-failed', id], cliEnv(sim, prefix, { CDN_API_QPS: '50' }));
     expect(retry.code).toBe(0);
     expect(retry.stdout).toContain('4/4 chunks done');
-    expect(sim.stats().calls).toBe(8);
-    const chunks = await withPipelineClient(prefix, (c) => c.store.chunksIn(id, ['loaded']));
+    expect(sim.stats().calls).toBe(5);
+    const chunks = await withPipelineClient(prefix, (c) => c.doneChunks(id));
     expect(chunks.length).toBe(4);
     expect(await readRows(domains)).toEqual(expectedRows(chunks));
     // Nothing failed is left to retry.
     const again = await runCli(['backfill', '--retry-failed', id], cliEnv(sim, prefix));
     expect(again.code).toBe(0);
-    expect(sim.stats().calls).toBe(8);
+    expect(sim.stats().calls).toBe(5);
   }, 60_000);
 
   it('re-plans a chunk refused with InvalidStartTime.ValueNotSupported at the next coarser tier and loads it exactly', async () => {
@@ -145,7 +149,7 @@ describe('backfill: faults and failures', () => {
     const run = await runCli(['backfill', '--domains', domains.join(','), '--from', new Date(from).toISOString(), '--to', new Date(to).toISOString()], cliEnv(sim, prefix, { CDN_API_QPS: '50' }));
     expect(run.code).toBe(0);
     const id = backfillIdOf(run);
-    const { chunks, summary } = await withPipelineClient(prefix, async (c) => ({ chunks: await c.store.chunksIn(id, ['loaded', 'empty']), summary: (await c.store.summary(id))! }));
+    const { chunks, summary } = await withPipelineClient(prefix, async (c) => ({ chunks: await c.doneChunks(id), summary: (await c.store.summary(id))! }));
     expect(summary.counts.replanned).toBe(2);
     expect(sim.stats().errorsByCode['InvalidStartTime.ValueNotSupported']).toBe(2);
     const coarse = chunks.filter((c) => c.intervalS === 300);

@@ -69,7 +69,7 @@ describe('graceful stop of real processes', () => {
     expect(end.state).toBe('done');
     expect(end.done).toBe(48);
     expect(sim.stats().calls).toBe(48);
-    const chunks = await client.store.chunksIn(id!, ['loaded', 'empty']);
+    const chunks = await client.doneChunks(id!);
     expect(chunks).toHaveLength(48);
     const rows = await readRows(domains);
     expect(rows).toEqual(expectedRows(chunks));

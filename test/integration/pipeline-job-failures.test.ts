@@ -9,7 +9,7 @@ import { startBackfill } from '../../src/pipeline/backfill-runner.js';
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { startPipelineWorkers } from '../../src/pipeline/pipeline-workers.js';
 import { DEMO_CREDENTIALS } from '../../src/sim/simulator.js';
-import { cleanPrefix, REDIS_URL, startTestSimulator, uniqueDomains, uniquePrefix, until } from '../helpers/pipeline-fixture.js';
+import { chunkIdOf, chunkState, cleanPrefix, REDIS_URL, startTestSimulator, uniqueDomains, uniquePrefix, until } from '../helpers/pipeline-fixture.js';
 
 const HOUR = 3_600_000;
 
@@ -27,19 +27,19 @@ describe('jobs failed by BullMQ itself', () => {
     const fast = { lockDurationMs: 1_000, stalledIntervalMs: 300 };
     try {
       const to = Math.floor((Date.now() - 3 * HOUR) / HOUR) * HOUR;
-      const { id, plan } = await startBackfill(client, { domains: [domain], from: to - HOUR, to, now: Date.now(), refetch: false });
-      expect(plan.chunks).toHaveLength(1);
-      const chunkId = plan.chunks[0]!.id;
+      const { id, chunks } = await startBackfill(client, { domains: [domain], from: to - HOUR, to, now: Date.now(), refetch: false });
+      expect(chunks).toBe(1);
+      const chunkId = chunkIdOf(domain, to - HOUR, to);
 
       const first = await startPipelineWorkers({ redisUrl: REDIS_URL, prefix, qps: 10, api, sink, ...fast, stages: { fetch: true, load: false } });
-      await until(async () => ((await client.store.chunkState(id, chunkId)) === 'fetching' ? true : undefined), 60_000);
+      await until(async () => ((await chunkState(client, id, chunkId)) === 'fetching' ? true : undefined), 60_000);
       // The worker dies with the job in hand: no lock renewal from now on.
       await first.fetchWorker!.close(true);
 
       const second = await startPipelineWorkers({ redisUrl: REDIS_URL, prefix, qps: 10, api, sink, ...fast, maxStalledCount: 0, stages: { fetch: true, load: false } });
       try {
         const state = await until(async () => {
-          const s = await client.store.chunkState(id, chunkId);
+          const s = await chunkState(client, id, chunkId);
           return s === 'failed' ? s : undefined;
         }, 20_000);
         expect(state).toBe('failed');
@@ -53,7 +53,7 @@ describe('jobs failed by BullMQ itself', () => {
       await sim.close();
       await first.close();
       // What that late processor did cannot reopen the chunk: it stays failed.
-      expect(await client.store.chunkState(id, chunkId)).toBe('failed');
+      expect(await chunkState(client, id, chunkId)).toBe('failed');
     } finally {
       await client.close();
       await api.close();

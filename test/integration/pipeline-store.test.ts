@@ -32,45 +32,80 @@ describe('pipeline building blocks', () => {
     await cleanPrefix(prefix);
   });
 
-  it('bookkeeping: states, per-state counts, rows counted once, end of a backfill, reopening failed chunks', async () => {
+  it('bookkeeping: a cursor, a window of states, per-state counts, rows counted once, end of a backfill, reopening failed chunks', async () => {
     const store = new BackfillStore(redis, prefix);
-    const list = chunks('a.example.com', 3);
-    const [a, b, c] = list as [Chunk, Chunk, Chunk];
-    await store.createBackfill('bf-20261129T1000Z-aaaaaa', { domains: ['a.example.com'], from: T0, to: T0 + 3 * HOUR, refetch: false, unavailable: [] }, list, 1000);
+    const list = chunks('a.example.com', 4);
+    const [a, b, c, d] = list as [Chunk, Chunk, Chunk, Chunk];
     const id = 'bf-20261129T1000Z-aaaaaa';
-    expect((await store.summary(id))!.counts.pending).toBe(3);
-    expect(await store.addChunks(id, [a])).toBe(0);
+    await store.create(id, { domains: ['a.example.com'], from: T0, to: T0 + 4 * HOUR, refetch: false, unavailable: [] }, { kind: 'list', chunks: list }, 1000);
+    let s = (await store.summary(id))!;
+    // Nothing is in the window yet: every chunk waits behind the cursor.
+    expect([s.total, s.waiting, s.counts.pending, s.state]).toEqual([4, 4, 4, 'running']);
+    expect(await store.listSlice(id, 1, 2)).toEqual([b, c]);
+
+    // Claim the first three positions: a and b go in flight, c is reused from the ledger (with rows).
+    expect(await store.claim(id, { cursor: 0, next: 3, queued: [a, b], round: 0, reusedLoaded: 1, reusedEmpty: 0, refused: 0, now: 1500 })).toBe(2);
+    // A second filler that read the old cursor is refused, and changes nothing.
+    expect(await store.claim(id, { cursor: 0, next: 3, queued: [a, b, c], round: 0, reusedLoaded: 0, reusedEmpty: 0, refused: 0, now: 1500 })).toBe(-1);
+    s = (await store.summary(id))!;
+    expect([s.waiting, s.counts.pending, s.counts.loaded, s.reused]).toEqual([1, 3, 1, 1]);
+    expect((await store.window(id)).map((e) => [e.chunk.id, e.state, e.round]).sort()).toEqual([[a.id, 'pending', 0], [b.id, 'pending', 0]].sort());
 
     expect(await store.transition(id, a.id, 'fetching', { now: 2000 })).toBe('pending');
     expect(await store.transition(id, a.id, 'loading', { now: 2000 })).toBe('fetching');
     expect(await store.transition(id, a.id, 'loaded', { rows: 60, now: 2000 })).toBe('loading');
-    // A repeated load job does not count its rows twice, nor leave the ended state.
-    expect(await store.transition(id, a.id, 'loaded', { rows: 60, now: 2000 })).toBe('loaded');
-    expect(await store.transition(id, a.id, 'pending', { now: 2000 })).toBe('loaded');
+    // Ended: out of the window; a duplicate report changes nothing and counts no rows twice.
+    expect(await store.transition(id, a.id, 'loaded', { rows: 60, now: 2000 })).toBeUndefined();
+    expect(await store.inFlight(id, a.id)).toBeUndefined();
     expect(await store.transition(id, 'no-such-chunk', 'loaded', { now: 2000 })).toBeUndefined();
     await store.transition(id, b.id, 'empty', { now: 3000 });
-    let s = (await store.summary(id))!;
-    expect([s.state, s.done, s.ended, s.rows, s.finishedAt]).toEqual(['running', 2, 2, 60, undefined]);
-
-    await store.recordOutcome(id, c.id, 'failed', 'InvalidDomain.NotFound', 'no such domain', 4000);
+    expect(await store.claim(id, { cursor: 3, next: 4, queued: [d], round: 0, reusedLoaded: 0, reusedEmpty: 0, refused: 0, now: 3500 })).toBe(1);
+    await store.transition(id, d.id, 'failed', { now: 4000, failure: { code: 'ServiceUnavailable', message: 'try later', chunk: d } });
     s = (await store.summary(id))!;
-    expect([s.state, s.counts.failed, s.finishedAt]).toEqual(['failed', 1, 4000]);
-    expect(await store.failures(id)).toEqual([{ chunk: c, code: 'InvalidDomain.NotFound', message: 'no such domain', at: 4000 }]);
+    expect([s.state, s.done, s.ended, s.total, s.counts.failed, s.rows, s.finishedAt]).toEqual(['failed', 3, 4, 4, 1, 60, 4000]);
+    expect(await store.failures(id)).toEqual([{ chunk: d, code: 'ServiceUnavailable', message: 'try later', at: 4000 }]);
+    expect((await store.endedWell(id, list)).map((x) => x.id)).toEqual([a.id, b.id, c.id]);
 
-    expect(await store.transition(id, c.id, 'pending', { reopen: true, now: 5000 })).toBe('failed');
+    // --retry-failed: the failed chunk goes back in flight for round 1, and the backfill is running again.
+    expect((await store.reopen(id, 1, 5000)).map((x) => x.id)).toEqual([d.id]);
     s = (await store.summary(id))!;
     expect([s.state, s.counts.failed, s.counts.pending, s.finishedAt]).toEqual(['running', 0, 1, undefined]);
-    await store.transition(id, c.id, 'loaded', { rows: 60, now: 6000 });
+    expect((await store.inFlight(id, d.id))!.round).toBe(1);
+    await store.transition(id, d.id, 'loaded', { rows: 60, now: 6000 });
     s = (await store.summary(id))!;
-    expect([s.state, s.done, s.total, s.rows, s.finishedAt]).toEqual(['done', 3, 3, 120, 6000]);
+    expect([s.state, s.done, s.total, s.rows, s.finishedAt]).toEqual(['done', 4, 4, 120, 6000]);
     expect((await store.list()).map((x) => x.id)).toEqual([id]);
+    // The window is empty and nothing per chunk is left behind.
+    expect(await redis.exists(store.keys.inflight(id), store.keys.failed(id))).toBe(0);
+  });
 
-    await store.remember(a.id, { domain: a.domain, intervalS: 60, start: a.start, end: a.end, rows: 60, fetchedAt: 1500, provisional: false });
-    expect(await store.remembered(a.id)).toEqual({ domain: a.domain, intervalS: 60, start: a.start, end: a.end, rows: 60, fetchedAt: 1500, provisional: false });
-    expect(await store.remembered(b.id)).toBeUndefined();
-    // A chunk that held provisional slots is never reused, so remembering it keeps nothing.
-    await store.remember(b.id, { domain: b.domain, intervalS: 60, start: b.start, end: b.end, rows: 60, fetchedAt: 1500, provisional: true });
-    expect(await store.remembered(b.id)).toBeUndefined();
+  it('call gate: one probe per account and per domain, refusals at the right reach, a halt', async () => {
+    const store = new BackfillStore(redis, prefix);
+    const id = 'bf-20261129T1000Z-gatexx';
+    await store.create(id, { domains: ['a.example.com', 'b.example.com'], from: T0, to: T0 + HOUR, refetch: false, unavailable: [] }, { kind: 'list', chunks: [] }, 1000);
+    // The first chunk probes the account (and its domain); every other chunk waits for an answer.
+    expect(await store.gate(id, 'enter', 'a.example.com', 'a1')).toBe('probe');
+    expect(await store.gate(id, 'enter', 'a.example.com', 'a2')).toBe('wait');
+    expect(await store.gate(id, 'enter', 'b.example.com', 'b1')).toBe('wait');
+    expect(await store.gate(id, 'enter', 'a.example.com', 'a1')).toBe('probe');
+    await store.gate(id, 'confirm', 'a.example.com', 'a1');
+    expect(await store.gate(id, 'enter', 'a.example.com', 'a2')).toBe('go');
+    // b's first chunk probes b; b's others wait; b refused: they end without a call.
+    expect(await store.gate(id, 'enter', 'b.example.com', 'b1')).toBe('probe');
+    expect(await store.gate(id, 'enter', 'b.example.com', 'b2')).toBe('wait');
+    await store.gate(id, 'refuse', 'b.example.com', 'b1', { code: 'InvalidDomain.NotFound', message: 'no such domain', at: 7 });
+    expect(await store.gate(id, 'enter', 'b.example.com', 'b2')).toBe('refused');
+    expect(await store.refusedDomains(id)).toEqual([{ domain: 'b.example.com', code: 'InvalidDomain.NotFound', message: 'no such domain', at: 7 }]);
+    expect([...(await store.refusedAmong(id, ['a.example.com', 'b.example.com']))]).toEqual(['b.example.com']);
+    // A probe that ends without an answer lets another chunk of the domain probe.
+    expect(await store.gate(id, 'enter', 'c.example.com', 'c1')).toBe('probe');
+    await store.gate(id, 'release', 'c.example.com', 'c1');
+    expect(await store.gate(id, 'enter', 'c.example.com', 'c2')).toBe('probe');
+    // The account refused: nothing more calls.
+    await store.gate(id, 'halt', 'a.example.com', 'a2', { code: 'SignatureDoesNotMatch', message: 'bad signature' });
+    expect(await store.gate(id, 'enter', 'a.example.com', 'a3')).toBe('halted');
+    expect((await store.summary(id))!.halt).toEqual({ code: 'SignatureDoesNotMatch', message: 'bad signature' });
+    expect(await store.claim(id, { cursor: 0, next: 0, queued: [], round: 0, reusedLoaded: 0, reusedEmpty: 0, refused: 0, now: 8 })).toBe(-2);
   });
 
   it('pacer: callers on three connections never exceed qps in any second by its own record on Redis\' clock', async () => {

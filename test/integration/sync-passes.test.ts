@@ -96,7 +96,7 @@ describe('sync passes', () => {
     const redis = new Redis(REDIS_URL);
     try {
       expect(await redis.zrange(syncKeys(prefix).passes, 0, -1)).toEqual([second.id]);
-      expect(await redis.exists(pipelineKeys(prefix).meta(first.id), pipelineKeys(prefix).chunks(first.id))).toBe(0);
+      expect(await redis.exists(...pipelineKeys(prefix).ofBackfill(first.id))).toBe(0);
       expect(await redis.zscore(pipelineKeys(prefix).backfills, first.id)).toBeNull();
       expect(await redis.hget(pipelineKeys(prefix).meta(second.id), 'id')).toBe(second.id);
     } finally {

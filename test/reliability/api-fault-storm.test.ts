@@ -16,7 +16,7 @@ import { DEMO_CREDENTIALS, startSimulator } from '../../src/sim/simulator.js';
 import { pacerGrants } from '../helpers/pacer-record.js';
 import {
   backfillIdOf,
-  chunksIn,
+  doneChunks,
   cleanPrefix,
   DAY,
   duplicateKeys,
@@ -98,7 +98,7 @@ describe('throttling storm, stalls, resets, truncated bodies (issue 8, item 4)',
       expect(summary.state).toBe('done');
       expect(summary.done).toBe(total);
 
-      const loaded = await chunksIn(SHARED_REDIS_URL, prefix, id, ['loaded']);
+      const loaded = await doneChunks(SHARED_REDIS_URL, prefix, id);
       expect(loaded.length).toBe(total);
       const rows = await readRows(domains);
       expect(duplicateKeys(rows)).toEqual([]);

@@ -14,7 +14,8 @@ import { DEMO_CREDENTIALS, startSimulator, type HostileMode } from '../../src/si
 import { runCli } from '../helpers/pipeline-fixture.js';
 import {
   backfillIdOf,
-  chunksIn,
+  doneChunks,
+  failedChunks,
   cleanPrefix,
   DAY,
   expectedRows,
@@ -68,8 +69,8 @@ describe('hostile API answers fail their chunk with a clear reason and load noth
       LOG_LEVEL: 'warn',
     });
     const id = backfillIdOf(run.stdout + run.stderr);
-    const failures = await chunksIn(SHARED_REDIS_URL, prefix, id, ['failed']);
-    const loaded = await chunksIn(SHARED_REDIS_URL, prefix, id, ['loaded']);
+    const failures = (await failedChunks(SHARED_REDIS_URL, prefix, id)).map((f) => f.chunk);
+    const loaded = await doneChunks(SHARED_REDIS_URL, prefix, id);
     return { run, failures, loaded, from: Date.parse(from), to: Date.parse(to) };
   }
 

@@ -13,7 +13,7 @@ import { startSimulator } from '../../src/sim/simulator.js';
 import { DEMO_CREDENTIALS } from '../../src/sim/simulator.js';
 import {
   backfillIdOf,
-  chunksIn,
+  doneChunks,
   DAY,
   expectedRows,
   hoursRange,
@@ -106,7 +106,7 @@ describe('Redis restarted mid-backfill, with AOF (issue 8, item 1)', () => {
       expect(summary.done).toBe(total);
       expect(summary.counts.failed).toBe(0);
 
-      const loaded = await chunksIn(services.redisUrl, prefix, id, ['loaded']);
+      const loaded = await doneChunks(services.redisUrl, prefix, id);
       expect(loaded.length).toBe(total);
       const rows = await readRows(domains);
       expect(rows.length).toBe(total * 60);

@@ -12,7 +12,7 @@ import { pacerGrants } from '../helpers/pacer-record.js';
 import { DEMO_CREDENTIALS, startSimulator } from '../../src/sim/simulator.js';
 import {
   backfillIdOf,
-  chunksIn,
+  doneChunks,
   cleanPrefix,
   DAY,
   duplicateKeys,
@@ -92,7 +92,7 @@ describe('worker processes killed with SIGKILL, several times (issue 8, item 3)'
       for (const w of workers) w.kill('SIGTERM');
       expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
 
-      const loaded = await chunksIn(SHARED_REDIS_URL, prefix, id, ['loaded']);
+      const loaded = await doneChunks(SHARED_REDIS_URL, prefix, id);
       expect(loaded.length).toBe(total);
       const rows = await readRows(domains);
       expect(duplicateKeys(rows)).toEqual([]);

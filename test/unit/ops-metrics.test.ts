@@ -176,11 +176,11 @@ describe('pure helpers', () => {
   });
 
   it.each([
-    { result: 'reused', outcome: 'reused' },
-    { result: 'empty', outcome: 'empty' },
+    { result: 'refused', outcome: 'refused' },
     { result: 'replanned', outcome: 'replanned' },
     { result: 'loading', outcome: undefined },
     { result: 'skipped', outcome: undefined },
+    { result: 'halted', outcome: undefined },
     { result: 42, outcome: undefined },
   ])('fetchResultOutcome($result) = $outcome', ({ result, outcome }) => {
     expect(fetchResultOutcome(result)).toBe(outcome);
@@ -200,23 +200,26 @@ describe('attachWorkerMetrics', () => {
     const m = quietMetrics();
     const fetchWorker = new EventEmitter();
     const loadWorker = new EventEmitter();
-    const detach = attachWorkerMetrics(m, { fetchWorker, loadWorker });
+    const window = new EventEmitter();
+    const detach = attachWorkerMetrics(m, { fetchWorker, loadWorker, window });
     fetchWorker.emit('completed', {}, 'loading');
-    fetchWorker.emit('completed', {}, 'reused');
+    window.emit('reused', 2);
     fetchWorker.emit('completed', {}, 'skipped');
+    loadWorker.emit('completed', {}, 0);
     fetchWorker.emit('failed', { finishedOn: undefined }, new Error('Transport.Reset'));
     fetchWorker.emit('failed', { finishedOn: 5 }, new Error('InvalidDomain.NotFound'));
     loadWorker.emit('completed', {}, 60);
     loadWorker.emit('failed', {}, new Error('QuestDB down'));
     let text = await m.text();
-    expect(sample(text, 'cdn_etl_chunks_ended_total{outcome="reused"}')).toBe(1);
+    expect(sample(text, 'cdn_etl_chunks_ended_total{outcome="reused"}')).toBe(2);
     expect(sample(text, 'cdn_etl_chunks_ended_total{outcome="loaded"}')).toBe(1);
+    expect(sample(text, 'cdn_etl_chunks_ended_total{outcome="empty"}')).toBe(1);
     expect(sample(text, 'cdn_etl_chunks_ended_total{outcome="failed"}')).toBe(1);
     expect(sample(text, 'cdn_etl_rows_loaded_total')).toBe(60);
     expect(sample(text, 'cdn_etl_retries_total{stage="fetch"}')).toBe(1);
     expect(sample(text, 'cdn_etl_retries_total{stage="load"}')).toBe(1);
     detach();
-    expect(fetchWorker.listenerCount('completed') + fetchWorker.listenerCount('failed') + loadWorker.listenerCount('completed')).toBe(0);
+    expect(fetchWorker.listenerCount('completed') + fetchWorker.listenerCount('failed') + loadWorker.listenerCount('completed') + window.listenerCount('reused')).toBe(0);
     loadWorker.emit('completed', {}, 60);
     text = await m.text();
     expect(sample(text, 'cdn_etl_rows_loaded_total')).toBe(60);

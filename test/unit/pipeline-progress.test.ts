@@ -67,12 +67,17 @@ function summary(over: Partial<BackfillSummary>): BackfillSummary {
     createdAt: Date.UTC(2026, 10, 29, 19, 30, 5),
     finishedAt: undefined,
     domains: ['a.example.com', 'b.example.com', 'c.example.com'],
+    domainCount: 3,
+    workClass: 'backfill',
+    kind: 'grid',
+    waiting: 0,
+    halt: undefined,
     from: Date.UTC(2026, 10, 1),
     to: Date.UTC(2026, 10, 8),
     refetch: false,
     unavailable: [],
     total: 10,
-    counts: { pending: 2, fetching: 1, loading: 0, loaded: 5, empty: 1, failed: 1, replanned: 0 },
+    counts: { pending: 2, fetching: 1, loading: 0, loaded: 5, empty: 1, failed: 1, replanned: 0, refused: 0 },
     done: 6,
     ended: 7,
     calls: 8,
@@ -91,7 +96,7 @@ describe('status formatting', () => {
   });
 
   it('lists backfills as an aligned table; re-planned chunks do not count in done/total', () => {
-    const text = formatList([summary({}), summary({ id: 'bf-20261129T1800Z-zzz999', domains: ['a.example.com'], total: 4, counts: { pending: 0, fetching: 0, loading: 0, loaded: 3, empty: 0, failed: 0, replanned: 1 }, done: 3, state: 'done' })]);
+    const text = formatList([summary({}), summary({ id: 'bf-20261129T1800Z-zzz999', domains: ['a.example.com'], domainCount: 1, total: 4, counts: { pending: 0, fetching: 0, loading: 0, loaded: 3, empty: 0, failed: 0, replanned: 1, refused: 0 }, done: 3, state: 'done' })]);
     expect(text.split('\n')).toEqual([
       'ID                        CREATED               RANGE                                   DOMAINS                         DONE  FAILED  STATE',
       'bf-20261129T1930Z-abc123  2026-11-29T19:30:05Z  [2026-11-01T00:00Z, 2026-11-08T00:00Z)  a.example.com,b.example.com +1  6/10  1       running',
