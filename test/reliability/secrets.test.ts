@@ -123,7 +123,9 @@ describe('secrets never leave the process (issue 8, item 7)', () => {
       domains: [{ name: known1 }, { name: known2 }],
       credentials: { accessKeyId, accessKeySecret: secret, securityToken: token },
       qps: 50,
-      seed: 11,
+      // One draw per call: with this seed the 3rd call is a server error and the 5th a throttle, so the run has both
+      // whatever the number of its calls (an unknown domain costs one call, a wrong secret one).
+      seed: 5,
       faults: { throttleRate: 0.15, serverErrorRate: 0.1, resetRate: 0.05, truncateRate: 0.05 },
     });
   });
