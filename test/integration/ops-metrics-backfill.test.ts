@@ -100,7 +100,9 @@ describe('metrics during a backfill', () => {
     // Rose while it ran: never backwards, and seen in between, not only at 0 and at the end.
     for (const key of ['calls', 'throttles', 'rows', 'ended'] as const) expect(nonDecreasing(scrapes.map((s) => s[key])), key).toBe(true);
     expect(scrapes.some((s) => s.calls > 0 && s.calls < last.calls)).toBe(true);
-    expect(scrapes.some((s) => s.throttles > 0 && s.throttles < last.throttles)).toBe(true);
+    // Throttles are not asserted in between: the adaptive pacer (issue 17) learns the account's 4 calls a second
+    // from the first throttled second, so they come in a burst at the start, and whether a scrape lands inside it
+    // is the machine's timing. They are asserted equal to the simulator's count at the end.
     expect(scrapes.some((s) => s.rows > 0 && s.rows < last.rows)).toBe(true);
     // Shared state read on scrape: chunks waiting in the queue, and the running backfill's loaded chunks.
     expect(scrapes.some((s) => (s.fetchWaiting ?? 0) > 0)).toBe(true);
