@@ -94,8 +94,12 @@ export function fetchJobOptions(jobId: string, priority: number = PRIORITY.backf
   };
 }
 
-/** A QuestDB outage only delays loading: many attempts, each after a loader that already retried for minutes. */
-export const LOAD_ATTEMPTS = 100;
+/**
+ * A QuestDB outage only delays loading. The load job is the one owner of its retries: the loader makes one bounded
+ * attempt per batch (app-runtime.ts createLoader), and the job comes back with LOAD_BACKOFF. 1,500 attempts at most
+ * 60 s apart ride out an outage of about a day (1 + 2 + ... + 32 s, then 60 s each: 24.9 h) before the chunk fails.
+ */
+export const LOAD_ATTEMPTS = 1_500;
 export const LOAD_BACKOFF_TYPE = 'capped-exponential';
 
 export function loadJobOptions(jobId: string): JobsOptions {
@@ -110,7 +114,10 @@ export function loadJobOptions(jobId: string): JobsOptions {
   };
 }
 
-/** Load retry delay: 2 s doubling up to 5 min, with equal jitter (half fixed, half random). */
-export const LOAD_BACKOFF: BackoffPolicy = Object.freeze({ baseMs: 2_000, maxMs: 300_000, jitter: 'equal' });
+/**
+ * Load retry delay: 1 s doubling up to 60 s, with equal jitter (half fixed, half random). Capped at a minute so
+ * loading resumes within about a minute of QuestDB's return, as it did when the loader retried by itself.
+ */
+export const LOAD_BACKOFF: BackoffPolicy = Object.freeze({ baseMs: 1_000, maxMs: 60_000, jitter: 'equal' });
 
 export const loadBackoffStrategy: BackoffStrategy = (attemptsMade) => backoffDelayMs(attemptsMade, LOAD_BACKOFF, Math.random());

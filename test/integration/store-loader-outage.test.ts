@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations } from '../../src/store/migrations-runner.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
@@ -51,8 +52,6 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
       questdbHttp: `http://127.0.0.1:${forwarder.port}`,
       batchRows: extra.batchRows ?? 5_000,
       deadlineMs: extra.deadlineMs ?? 60_000,
-      // Short client-side retries so that our own re-send path is what carries the batch through.
-      retryTimeoutMs: 300,
       requestTimeoutMs: 5_000,
       backoff: { baseMs: 100, maxMs: 400 },
       onBatch: (e) => events.push(e),
@@ -147,5 +146,90 @@ describe('TrafficLoader while QuestDB is unavailable', () => {
     const loading = loader.load(rowsFor(uniqueDomain('cancel'), 10), { signal: controller.signal });
     setTimeout(() => controller.abort(), 500);
     await expect(loading).rejects.toMatchObject({ code: 'CDN_ETL_LOAD_FAILED', batchIndex: 0, rows: 10, message: expect.stringContaining('cancelled') });
+  });
+
+  describe("retries: 'caller' (the pipeline: one bounded attempt per batch, the load job retries)", () => {
+    async function callerLoader(port: number, events: LoadBatchEvent[]): Promise<TrafficLoader> {
+      const loader = await TrafficLoader.create({ questdbHttp: `http://127.0.0.1:${port}`, batchRows: 5_000, retries: 'caller', requestTimeoutMs: 2_000, onBatch: (e) => events.push(e) });
+      loaders.push(loader);
+      return loader;
+    }
+
+    /** What `loading` rejected with; 'loaded' or 'hung' (a generous guard: two busy cores) otherwise. */
+    function errorOrHung(loading: Promise<unknown>): Promise<unknown> {
+      return Promise.race([
+        loading.then(
+          () => 'loaded',
+          (e: unknown) => e,
+        ),
+        new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 60_000)),
+      ]);
+    }
+
+    it('a flush to a refused port fails after one attempt; the next load writes every row once', async () => {
+      const forwarder = new Forwarder(await freePort(), QUESTDB_HTTP_PORT);
+      forwarders.push(forwarder);
+      await forwarder.start();
+      const events: LoadBatchEvent[] = [];
+      const loader = await callerLoader(forwarder.port, events);
+      const domain = uniqueDomain('caller');
+      expect(await loader.load(rowsFor(domain, 10))).toEqual({ rows: 10, batches: 1, retries: 0 });
+      await forwarder.stop();
+      events.length = 0;
+      // The hang guard is generous (two busy cores): the claim is that the flush ends with an error, not how fast.
+      // Refused for a new connection; EPIPE or ECONNRESET when the kept-alive one the forwarder cut is tried first.
+      const failed = await errorOrHung(loader.load(rowsFor(domain, 12_000)));
+      expect(failed).toMatchObject({ code: 'CDN_ETL_LOAD_FAILED', batchIndex: 0, rows: 5_000 });
+      expect((failed as Error).message).toMatch(/^batch 0 \(5000 rows\) was not written to cdn_src_traffic: the flush failed \(the caller retries the load\): .*(ECONNREFUSED|EPIPE|ECONNRESET)/);
+      expect(events).toEqual([expect.objectContaining({ batchIndex: 0, attempt: 1, outcome: 'failed' })]);
+
+      await forwarder.start();
+      events.length = 0;
+      expect(await loader.load(rowsFor(domain, 12_000))).toEqual({ rows: 12_000, batches: 3, retries: 0 });
+      expect(events.map((e) => [e.batchIndex, e.outcome])).toEqual([[0, 'ok'], [1, 'ok'], [2, 'ok']]);
+      expect(await countRows(domain)).toEqual({ n: 12_000, total: (12_000 * 12_001) / 2 });
+    });
+
+    it('a QuestDB that takes the connection but never answers: the flush ends after its request timeout', async () => {
+      // Passes through to QuestDB until silence(); from then on no byte goes either way, on open or new connections.
+      const held = new Set<net.Socket>();
+      const links = new Set<{ client: net.Socket; upstream: net.Socket }>();
+      let silent = false;
+      const gate = net.createServer((client) => {
+        held.add(client);
+        client.on('close', () => held.delete(client));
+        client.on('error', () => client.destroy());
+        if (silent) return;
+        const upstream = net.connect(QUESTDB_HTTP_PORT, '127.0.0.1');
+        upstream.on('error', () => client.destroy());
+        client.on('close', () => upstream.destroy());
+        client.pipe(upstream);
+        upstream.pipe(client);
+        links.add({ client, upstream });
+      });
+      const silence = (): void => {
+        silent = true;
+        for (const { client, upstream } of links) {
+          client.unpipe(upstream);
+          upstream.unpipe(client);
+          upstream.destroy();
+        }
+      };
+      const port = await freePort();
+      await new Promise<void>((resolve) => gate.listen(port, '127.0.0.1', resolve));
+      try {
+        const events: LoadBatchEvent[] = [];
+        const loader = await callerLoader(port, events);
+        const domain = uniqueDomain('silent');
+        expect(await loader.load(rowsFor(domain, 10))).toEqual({ rows: 10, batches: 1, retries: 0 });
+        silence();
+        const failed = await errorOrHung(loader.load(rowsFor(domain, 100)));
+        expect(failed).toMatchObject({ code: 'CDN_ETL_LOAD_FAILED', batchIndex: 0, rows: 100 });
+        expect((failed as Error).message).toMatch(/the flush failed \(the caller retries the load\): HTTP request timeout, no response from server in time$/);
+      } finally {
+        for (const s of held) s.destroy();
+        await new Promise<void>((resolve) => gate.close(() => resolve()));
+      }
+    });
   });
 });

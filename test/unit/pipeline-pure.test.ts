@@ -95,11 +95,11 @@ describe('failureCode', () => {
 
 describe('loadBackoffStrategy', () => {
   it.each([
-    { attemptsMade: 1, min: 1_000, max: 2_000 },
-    { attemptsMade: 2, min: 2_000, max: 4_000 },
-    { attemptsMade: 5, min: 16_000, max: 32_000 },
-    { attemptsMade: 9, min: 150_000, max: 300_000 },
-    { attemptsMade: 60, min: 150_000, max: 300_000 },
+    { attemptsMade: 1, min: 500, max: 1_000 },
+    { attemptsMade: 2, min: 1_000, max: 2_000 },
+    { attemptsMade: 5, min: 8_000, max: 16_000 },
+    { attemptsMade: 7, min: 30_000, max: 60_000 },
+    { attemptsMade: 1_499, min: 30_000, max: 60_000 },
   ])('attempt $attemptsMade waits within [$min, $max] ms', ({ attemptsMade, min, max }) => {
     for (let i = 0; i < 50; i++) {
       const wait = loadBackoffStrategy(attemptsMade) as number;
