@@ -11,7 +11,7 @@ import type { Logger } from '../core/logger.js';
 import { PipelineClient } from '../pipeline/pipeline-client.js';
 import { startPipelineWorkers, type PipelineWorkers } from '../pipeline/pipeline-workers.js';
 import { closeRedis, openRedis } from '../redis/redis-connection.js';
-import { setQuestDbAccess } from '../store/questdb-access.js';
+import { questDbEndpoint, type QuestDbEndpoint } from '../store/questdb-access.js';
 import { QuestDbPg } from '../store/questdb-pg.js';
 import { TrafficLoader, type LoadBatchEvent } from '../store/traffic-loader.js';
 import { ChunkLedger } from '../store/chunk-ledger.js';
@@ -59,10 +59,20 @@ export function fingerprintOf(config: Config): string {
   return jobFingerprint({ endpoint: config.cdnEndpoint, accessKeyId: config.credentials?.accessKeyId });
 }
 
-/** Registers QuestDB's credentials and CA for every REST and ILP call to config.questdbHttp; call it right after loadConfig. */
-export function useQuestDbAccess(config: Config): Config {
-  setQuestDbAccess(config.questdbHttp, { auth: config.questdbAuth, tlsCa: config.questdbTlsCa });
-  return config;
+const endpoints = new WeakMap<Config, QuestDbEndpoint>();
+
+/**
+ * QuestDB's HTTP side as the Config gives it: origin, credentials and private CA, for every REST and ILP call. Pass
+ * it to the store functions (execSql, runMigrations, waitUntilVisible, ...) and the health check; a bare origin
+ * there means no credentials. One per Config, so its TLS agent is made once.
+ */
+export function questDbEndpointOf(config: Config): QuestDbEndpoint {
+  let endpoint = endpoints.get(config);
+  if (!endpoint) {
+    endpoint = questDbEndpoint(config.questdbHttp, { auth: config.questdbAuth, tlsCa: config.questdbTlsCa });
+    endpoints.set(config, endpoint);
+  }
+  return endpoint;
 }
 
 /**
@@ -74,7 +84,7 @@ export function openPipelineClient(config: Config, options: { readonly logger?: 
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,
     fingerprint: fingerprintOf(config),
-    ledger: new ChunkLedger({ questdbHttp: config.questdbHttp, logger: options.logger }),
+    ledger: new ChunkLedger({ questdbHttp: questDbEndpointOf(config), logger: options.logger }),
     logger: options.logger,
   });
 }
@@ -91,14 +101,17 @@ export function openRedisConnection(config: Config, name: string): ReturnType<ty
 
 export { closeRedis };
 
-/** The loader the load stage writes through, its batch size the batcher's (both DEFAULT_BATCH_ROWS of traffic-loader.ts). */
+/**
+ * The loader the load stage writes through, its batch size the batcher's (both DEFAULT_BATCH_ROWS of traffic-loader.ts).
+ * One attempt per batch: the load job owns the retries (pipeline-jobs.ts LOAD_ATTEMPTS), so no loop nests in another.
+ */
 export function createLoader(config: Config, options: Pick<RuntimeOptions, 'logger' | 'onLoadBatch'>): Promise<TrafficLoader> {
-  return TrafficLoader.create({ questdbHttp: config.questdbHttp, logger: options.logger, onBatch: options.onLoadBatch });
+  return TrafficLoader.create({ questdbHttp: questDbEndpointOf(config), retries: 'caller', logger: options.logger, onBatch: options.onLoadBatch });
 }
 
 export async function startPipelineRuntime(config: Config, api: CdnClient, options: RuntimeOptions): Promise<PipelineRuntime> {
   const loader = await createLoader(config, options);
-  const ledger = new ChunkLedger({ questdbHttp: config.questdbHttp, logger: options.logger });
+  const ledger = new ChunkLedger({ questdbHttp: questDbEndpointOf(config), logger: options.logger });
   let workers: PipelineWorkers;
   try {
     workers = await startPipelineWorkers({
@@ -144,7 +157,7 @@ export interface SyncRuntime {
 export async function startSyncRuntime(config: Config, api: CdnClient, options: SyncRuntimeOptions): Promise<SyncRuntime> {
   const { onLoadBatch, ...serviceOptions } = options;
   const loader = await createLoader(config, { logger: options.logger, ...(onLoadBatch ? { onLoadBatch } : {}) });
-  const ledger = new ChunkLedger({ questdbHttp: config.questdbHttp, logger: options.logger });
+  const ledger = new ChunkLedger({ questdbHttp: questDbEndpointOf(config), logger: options.logger });
   let service: RunningSync;
   try {
     service = await startSyncService({ ...serviceOptions, redisUrl: config.redisUrl, prefix: config.redisPrefix, fingerprint: fingerprintOf(config), qps: config.apiQps, api, sink: loader, ledger });

@@ -11,7 +11,7 @@ import { createProgressReporter } from '../ops/progress-bar.js';
 import { BACKFILL_ID_PATTERN, type BackfillSummary } from '../pipeline/backfill-store.js';
 import { resumeBackfill, retryFailedChunks, startBackfill, waitForBackfill } from '../pipeline/backfill-runner.js';
 import type { PipelineClient } from '../pipeline/pipeline-client.js';
-import { createApiClient, openPipelineClient, startPipelineRuntime, useQuestDbAccess } from '../app/app-runtime.js';
+import { createApiClient, openPipelineClient, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
 import { booleanFlag, domainsFlag, commandBody, intFlag, rangeFlags, stringFlag, zoneFlag, type ParsedArgs } from './args.js';
@@ -51,7 +51,7 @@ export const backfillCommand = commandBody({
       if (!request) throw new InvalidArgumentError('cannot be combined with --retry-failed', '--dry-run');
       return runBackfillDryRun(ctx, loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps') }), request);
     }
-    const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') }));
+    const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') });
     if (request) {
       // Pure, after every input is validated and before any connection: a range the API no longer holds at all is said, and exits 1, not "0 chunks".
       // The plan is the same for every domain: planned once (templates), never domains x chunks (10,000 domains).

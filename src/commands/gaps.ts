@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { newBackfillId } from '../pipeline/backfill-store.js';
 import { waitForBackfill } from '../pipeline/backfill-runner.js';
-import { createApiClient, openPipelineClient, openQuestDbReader, startPipelineRuntime, useQuestDbAccess } from '../app/app-runtime.js';
+import { createApiClient, openPipelineClient, openQuestDbReader, questDbEndpointOf, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import type { SqlReader } from '../store/questdb-pg.js';
 import { waitUntilVisible } from '../store/wal-visibility.js';
@@ -39,14 +39,14 @@ export const gapsCommand = commandBody({
     const gridS = intervalS ?? 60;
     const repair = booleanFlag(args, 'repair');
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
-    const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), questdbPg: stringFlag(args, 'questdb-pg'), logLevel: stringFlag(args, 'log-level') }));
+    const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), questdbPg: stringFlag(args, 'questdb-pg'), logLevel: stringFlag(args, 'log-level') });
     const logger = createLogger({ level: config.logLevel, color: ctx.color });
     const api = repair ? createApiClient(config, requireCredentials(config), { logger }) : undefined;
 
     const pg = openQuestDbReader(config);
     try {
       // Rows already accepted into QuestDB's WAL but not yet applied are not gaps: let them land first.
-      await waitUntilVisible(config.questdbHttp, 'cdn_src_traffic');
+      await waitUntilVisible(questDbEndpointOf(config), 'cdn_src_traffic');
       const basis = intervalS === undefined ? 'slots of any resolution, on the 60 s grid' : `${intervalS} s slots only`;
       const found = await listGaps(ctx, pg, domains, from, to, intervalS, gridS, `missing in ${formatRange(from, to)} (${basis}):`);
       if (!api) return EXIT_OK;
@@ -77,7 +77,7 @@ export const gapsCommand = commandBody({
             `${summary.rows} rows loaded, ${summary.calls} API calls\n`,
         );
         if (summary.state === 'running') return EXIT_INTERRUPTED;
-        await waitUntilVisible(config.questdbHttp, 'cdn_src_traffic');
+        await waitUntilVisible(questDbEndpointOf(config), 'cdn_src_traffic');
         await listGaps(ctx, pg, domains, from, to, intervalS, gridS, 'still missing after the repair:');
         if (summary.counts.failed > 0) {
           ctx.stdout.write(formatFailures(await client.store.failures(id)));

@@ -1,5 +1,5 @@
 /** `cdn-etl migrate`: applies pending migrations; running it again changes nothing. Needs no API credentials. */
-import { useQuestDbAccess } from '../app/app-runtime.js';
+import { questDbEndpointOf } from '../app/app-runtime.js';
 import { loadConfig } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { runMigrations } from '../store/migrations-runner.js';
@@ -11,17 +11,16 @@ import { EXIT_OK } from './command.js';
 export const migrateCommand = commandBody({
   name: 'migrate',
   async run(args, ctx) {
-    const config = useQuestDbAccess(
-      loadConfig(ctx.env, {
-        questdbHttp: stringFlag(args, 'questdb-http'),
-        logLevel: stringFlag(args, 'log-level'),
-        valueUnit: stringFlag(args, 'value-unit'),
-      }),
-    );
+    const config = loadConfig(ctx.env, {
+      questdbHttp: stringFlag(args, 'questdb-http'),
+      logLevel: stringFlag(args, 'log-level'),
+      valueUnit: stringFlag(args, 'value-unit'),
+    });
+    const questdb = questDbEndpointOf(config);
     const logger = createLogger({ level: config.logLevel, color: ctx.color });
-    const { applied, skipped } = await runMigrations({ questdbHttp: config.questdbHttp, logger });
+    const { applied, skipped } = await runMigrations({ questdbHttp: questdb, logger });
     // After the migrations, so that a view a migration has just rebuilt is not refreshed twice.
-    const healed = await healInvalidViews(config.questdbHttp, { logger });
+    const healed = await healInvalidViews(questdb, { logger });
     for (const name of applied) ctx.stdout.write(`applied  ${name}\n`);
     for (const name of skipped) ctx.stdout.write(`skipped  ${name} (already applied)\n`);
     for (const h of healed) ctx.stdout.write(`refreshed ${h.view} (QuestDB had marked it invalid: ${h.reason})\n`);
@@ -30,7 +29,7 @@ export const migrateCommand = commandBody({
         ? `QuestDB at ${config.questdbHttp} is up to date (${skipped.length} migration${skipped.length === 1 ? '' : 's'} already applied)\n`
         : `applied ${applied.length} migration${applied.length === 1 ? '' : 's'} to QuestDB at ${config.questdbHttp}\n`,
     );
-    const unit = await recordValueUnit(config.questdbHttp, config.valueUnit, { change: args.values['change-unit'] === true });
+    const unit = await recordValueUnit(questdb, config.valueUnit, { change: args.values['change-unit'] === true });
     ctx.stdout.write(
       unit.action === 'recorded'
         ? `value unit: ${unit.unit} (recorded)\n`

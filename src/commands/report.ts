@@ -14,7 +14,7 @@ import { renderReportText } from '../report/render-text.js';
 import { applyViewCoverage } from '../report/coverage-from-views.js';
 import { queryReportFigures } from '../report/report-figures.js';
 import { MAX_REPORT_DOMAINS, queryReportRows } from '../report/report-query.js';
-import { openQuestDbReader, useQuestDbAccess } from '../app/app-runtime.js';
+import { openQuestDbReader } from '../app/app-runtime.js';
 import { domainsFlag, commandBody, rangeFlags, requiredFlag, stringFlag, zoneFlag } from './args.js';
 import { EXIT_OK } from './command.js';
 
@@ -34,7 +34,7 @@ export const reportCommand = commandBody({
     const existing = lstatOrUndefined(out);
     if (existing?.isSymbolicLink()) throw new InvalidArgumentError(`${out} is a symbolic link: give the real file (a link at --out is never followed)`, '--out');
     if (existing && !existing.isFile()) throw new InvalidArgumentError(`${out} exists and is not a regular file`, '--out');
-    const config = useQuestDbAccess(loadConfig(ctx.env, { questdbPg: stringFlag(args, 'questdb-pg'), timeZone: stringFlag(args, 'tz') }));
+    const config = loadConfig(ctx.env, { questdbPg: stringFlag(args, 'questdb-pg'), timeZone: stringFlag(args, 'tz') });
 
     const bucket = chooseBucket(requested.from, requested.to);
     const { from, to } = alignRange(requested.from, requested.to, bucket, config.timeZone);

@@ -3,7 +3,7 @@ import { loadConfig } from '../core/config.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { WORKER_SILENT_MS, type BackfillSummary, type ChunkFailure, type Halt, type RefusedDomain } from '../pipeline/backfill-store.js';
 import { ACCOUNT_SCOPED_CODES } from '../aliyun/classify-error.js';
-import { openPipelineClient, useQuestDbAccess } from '../app/app-runtime.js';
+import { openPipelineClient } from '../app/app-runtime.js';
 import { commandBody, intFlag } from './args.js';
 import { EXIT_OK } from './command.js';
 
@@ -12,7 +12,7 @@ export const statusCommand = commandBody({
   async run(args, ctx) {
     const limit = intFlag(args, 'limit', 20, 1, 1000);
     if (args.positionals.length > 1) throw new InvalidArgumentError('takes at most one backfill id');
-    const config = useQuestDbAccess(loadConfig(ctx.env));
+    const config = loadConfig(ctx.env);
     const client = await openPipelineClient(config);
     try {
       const id = args.positionals[0];

@@ -12,7 +12,7 @@ import { attachWorkerMetrics } from '../ops/worker-metrics.js';
 import type { RunningOpsServer } from '../ops/ops-server.js';
 import { parseOpsFlags, startOpsServerFromFlags } from './ops-flags.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
-import { closeRedis, createApiClient, openRedisConnection, startSyncRuntime, type SyncRuntime, useQuestDbAccess } from '../app/app-runtime.js';
+import { closeRedis, createApiClient, openRedisConnection, questDbEndpointOf, startSyncRuntime, type SyncRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { parseDomains, parseInstant } from '../plan/plan-backfill.js';
 import { parseDuration } from '../core/parse-duration.js';
@@ -66,7 +66,7 @@ export const syncCommand = commandBody({
       return runSyncDryRun(ctx, loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps') }), { selection, mode, freshDomains, everyMs, lookbackMs });
     }
     const ops = parseOpsFlags(args.values);
-    const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') }));
+    const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') });
     if (since !== undefined && since > Date.now()) throw new InvalidArgumentError(`${sinceFlag} is in the future`, '--since');
     const logger = createLogger({ level: config.logLevel, color: ctx.color });
     const metrics = new CdnEtlMetrics({ onSourceError: (source, err) => logger.debug({ source, err: (err as Error).message }, 'metrics source failed') });
@@ -80,6 +80,7 @@ export const syncCommand = commandBody({
       // Same rule as `worker`: a port given and taken is refused; only the default port may be skipped.
       opsServer = await startOpsServerFromFlags(ops, {
         config,
+        questdb: questDbEndpointOf(config),
         queueNames: [FETCH_QUEUE, LOAD_QUEUE, SYNC_QUEUE],
         watermarks: () => readWatermarks(watermarkRedis!, config.redisPrefix),
         metrics,

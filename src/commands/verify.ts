@@ -8,7 +8,7 @@
 import { Queue } from 'bullmq';
 import { normaliseSrcTraffic } from '../aliyun/normalise-src-traffic.js';
 import { toWireTime } from '../aliyun/wire-time.js';
-import { closeRedis, createApiClient, openQuestDbReader, openRedisConnection, useQuestDbAccess } from '../app/app-runtime.js';
+import { closeRedis, createApiClient, openQuestDbReader, openRedisConnection } from '../app/app-runtime.js';
 import { loadConfig, requireCredentials } from '../core/config.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
@@ -40,7 +40,7 @@ export const verifyCommand = commandBody({
     const all = booleanFlag(args, 'all');
     if (all && stringFlag(args, 'sample') !== undefined) throw new InvalidArgumentError('give --sample N or --all, not both', '--sample');
     const sample = all ? undefined : intFlag(args, 'sample', DEFAULT_SAMPLE, 1, 100_000);
-    const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), questdbPg: stringFlag(args, 'questdb-pg') }));
+    const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), questdbPg: stringFlag(args, 'questdb-pg') });
     const credentials = requireCredentials(config);
 
     const pg = openQuestDbReader(config, { max: 1 });

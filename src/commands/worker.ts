@@ -4,7 +4,7 @@ import { createLogger } from '../core/logger.js';
 import { CdnEtlMetrics } from '../ops/metrics.js';
 import { parseOpsFlags, startOpsServerFromFlags } from './ops-flags.js';
 import { attachWorkerMetrics } from '../ops/worker-metrics.js';
-import { createApiClient, startPipelineRuntime, useQuestDbAccess } from '../app/app-runtime.js';
+import { createApiClient, questDbEndpointOf, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
 import { commandBody, intFlag, stringFlag } from './args.js';
@@ -19,12 +19,12 @@ export const workerCommand = commandBody({
     const guardMs = intFlag(args, 'pace-guard-ms', DEFAULT_GUARD_MS, 0, 500);
     const drainS = intFlag(args, 'drain-timeout', DEFAULT_DRAIN_S, 1, 3600);
     const ops = parseOpsFlags(args.values);
-    const config = useQuestDbAccess(loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') }));
+    const config = loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps'), logLevel: stringFlag(args, 'log-level') });
     const logger = createLogger({ level: config.logLevel, color: ctx.color });
     const metrics = new CdnEtlMetrics({ onSourceError: (source, err) => logger.debug({ source, err: (err as Error).message }, 'metrics source failed') });
     const api = createApiClient(config, requireCredentials(config), { logger, onCall: (e) => metrics.recordApiCall(e) });
     // Before the workers: a port given and taken is refused (exit 2) before any job is taken.
-    const server = await startOpsServerFromFlags(ops, { config, metrics, logger });
+    const server = await startOpsServerFromFlags(ops, { config, questdb: questDbEndpointOf(config), metrics, logger });
     try {
       const runtime = await startPipelineRuntime(config, api, { fetchConcurrency: concurrency, guardMs, logger, onLoadBatch: (e) => metrics.recordLoadFlush(e) });
       const detachMetrics = attachWorkerMetrics(metrics, runtime.workers);

@@ -6,7 +6,7 @@
 
 import { request } from 'undici';
 import { hostPortOf } from '../core/redact-url.js';
-import { questDbRequest } from '../store/questdb-access.js';
+import { questDbOrigin, questDbRequest, type QuestDbHttp } from '../store/questdb-access.js';
 
 /** The slice of an ioredis client the check uses; give it a fail-fast connection (no offline queue). */
 export interface PingableRedis {
@@ -17,8 +17,8 @@ export interface HealthCheckOptions {
   readonly redis: PingableRedis;
   /** For messages only, served without authentication: host:port alone (redact-url.ts hostPortOf), never the URL. */
   readonly redisLabel: string;
-  /** QuestDB's HTTP origin, e.g. `http://127.0.0.1:9000`. */
-  readonly questdbHttp: string;
+  /** QuestDB's HTTP side with its credentials (app-runtime.ts questDbEndpointOf), or a bare origin without any. */
+  readonly questdbHttp: QuestDbHttp;
   /** Longest wait for each service, ms (default 1000). */
   readonly timeoutMs?: number;
 }
@@ -46,7 +46,8 @@ export const DEFAULT_HEALTH_TIMEOUT_MS = 1_000;
  */
 export function createHealthCheck(options: HealthCheckOptions): () => Promise<HealthReport> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
-  const pingUrl = `${options.questdbHttp}/ping`;
+  const origin = questDbOrigin(options.questdbHttp);
+  const pingUrl = `${origin}/ping`;
   const redis = (): Promise<ServiceHealth> =>
     probe(timeoutMs, async () => {
       const answer = await options.redis.ping();
@@ -57,7 +58,7 @@ export function createHealthCheck(options: HealthCheckOptions): () => Promise<He
       const res = await request(pingUrl, { signal, ...questDbRequest(options.questdbHttp) });
       await res.body.arrayBuffer();
       if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode}`);
-    }, `QuestDB at ${hostPortOf(options.questdbHttp, 9000)}`);
+    }, `QuestDB at ${hostPortOf(origin, 9000)}`);
   return async () => {
     const [r, q] = await Promise.all([redis(), questdb()]);
     return { ok: r.ok && q.ok, services: { redis: r, questdb: q } };

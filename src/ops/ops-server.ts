@@ -25,6 +25,7 @@ import { BackfillStore } from '../pipeline/backfill-store.js';
 import { FETCH_QUEUE, LOAD_QUEUE } from '../pipeline/pipeline-keys.js';
 import { basicAuth, LoginThrottle, metricsAuth } from './basic-auth.js';
 import { createHealthCheck, DEFAULT_HEALTH_TIMEOUT_MS, healthReasons, type HealthReport } from './health.js';
+import type { QuestDbHttp } from '../store/questdb-access.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { CdnEtlMetrics, QUEUE_STATES, sumRunningChunkStates, type MetricsSources, type QueueState } from './metrics.js';
 
@@ -48,6 +49,11 @@ export interface OpsServerOptions {
   readonly queueActions?: boolean;
   /** Each domain's watermark (epoch ms), for the freshness-lag gauge (sync provides it). */
   readonly watermarks?: MetricsSources['watermarks'];
+  /**
+   * QuestDB's HTTP side for /healthz, with its credentials and CA (app-runtime.ts questDbEndpointOf). Default
+   * `config.questdbHttp` as a bare origin: a QuestDB without credentials.
+   */
+  readonly questdb?: QuestDbHttp;
   /** Per-service timeout of the health probes, ms (default 1000). */
   readonly healthTimeoutMs?: number;
   readonly logger?: Logger;
@@ -119,7 +125,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Running
   });
   const store = new BackfillStore(redis, redisPrefix);
   const healthTimeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
-  const health = createHealthCheck({ redis: { ping: () => pingWhenReady(redis, healthTimeoutMs * 0.9) }, redisLabel: hostPortOf(redisUrl, 6379), questdbHttp, timeoutMs: healthTimeoutMs });
+  const health = createHealthCheck({ redis: { ping: () => pingWhenReady(redis, healthTimeoutMs * 0.9) }, redisLabel: hostPortOf(redisUrl, 6379), questdbHttp: options.questdb ?? questdbHttp, timeoutMs: healthTimeoutMs });
 
   const detachSources = metrics.useSources({
     queueCounts: async () => {

@@ -11,6 +11,7 @@ import type { Chunk } from '../core/model.js';
 import type { Logger } from '../core/logger.js';
 import { createIlpSender, type IlpSender } from './ilp-sender.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
+import type { QuestDbHttp } from './questdb-access.js';
 import { quoteStringLiteral } from './sql-quote.js';
 
 export const LEDGER_TABLE = 'cdn_etl_ledger';
@@ -50,7 +51,7 @@ export class ChunkLedger implements LedgerReader, LedgerWriter {
   private ilp: Promise<IlpSender> | undefined;
 
   /** Needs no server until the first call. */
-  constructor(private readonly options: { readonly questdbHttp: string; readonly logger?: Logger | undefined }) {}
+  constructor(private readonly options: { readonly questdbHttp: QuestDbHttp; readonly logger?: Logger | undefined }) {}
 
   /**
    * Writes the entries as one flush (one transaction). Calls are serialised: one Sender never runs two flushes.
@@ -59,7 +60,7 @@ export class ChunkLedger implements LedgerReader, LedgerWriter {
   record(entries: readonly LedgerEntry[]): Promise<void> {
     const run = this.tail.then(async () => {
       if (entries.length === 0) return;
-      this.ilp ??= createIlpSender(this.options.questdbHttp, { requestTimeoutMs: 30_000, retryTimeoutMs: 5_000, logger: this.options.logger });
+      this.ilp ??= createIlpSender(this.options.questdbHttp, { requestTimeoutMs: 30_000, logger: this.options.logger });
       const { sender } = await this.ilp;
       try {
         for (const e of entries) {

@@ -1,20 +1,20 @@
 /**
- * One ILP-over-HTTP Sender for a QuestDB origin, built the way every writer of cdn-etl needs it: protocol version
- * pinned (so it can be created while QuestDB is still starting), auto-flush off (the caller decides what one
- * transaction is), the origin's credentials, and an undici agent of its own that carries the private CA (the client
- * ignores tls_ca when given an agent) and is closed with the Sender.
+ * One ILP-over-HTTP Sender for a QuestDB endpoint, built the way the chunk ledger needs it (the same settings as
+ * TrafficLoader's): protocol version pinned (so it can be created while QuestDB is still starting), auto-flush off
+ * (the caller decides what one transaction is), one attempt per flush (the node:http transport and no retries of the
+ * client's own: its undici RetryAgent never ends a flush to a refused port, see traffic-loader.ts), the endpoint's
+ * credentials, and an agent of its own that carries the private CA and is destroyed with the Sender.
  */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { Sender } from '@questdb/nodejs-client';
-import { Agent } from 'undici';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { questDbCa, questDbSenderAuth } from './questdb-access.js';
+import { asQuestDbEndpoint, type QuestDbHttp } from './questdb-access.js';
 
 export interface IlpSenderOptions {
   /** Wait for QuestDB's answer to one HTTP attempt, ms. */
   readonly requestTimeoutMs: number;
-  /** Bound of the client's own quick retries inside one flush, ms. */
-  readonly retryTimeoutMs: number;
   readonly initBufBytes?: number;
   readonly maxBufBytes?: number;
   readonly logger?: Logger | undefined;
@@ -26,20 +26,22 @@ export interface IlpSender {
 }
 
 /** @throws InvalidArgumentError for a questdbHttp that is not an http(s) URL with a usable host. */
-export async function createIlpSender(questdbHttp: string, options: IlpSenderOptions): Promise<IlpSender> {
-  const origin = parseOrigin(questdbHttp);
+export async function createIlpSender(questdbHttp: QuestDbHttp, options: IlpSenderOptions): Promise<IlpSender> {
+  const endpoint = asQuestDbEndpoint(questdbHttp);
+  const origin = parseOrigin(endpoint.origin);
   const conf = [
     `${origin.scheme}::addr=${origin.host}:${origin.port}`,
     'auto_flush=off',
     'protocol_version=2',
+    'stdlib_http=on',
     `request_timeout=${options.requestTimeoutMs}`,
-    `retry_timeout=${options.retryTimeoutMs}`,
+    'retry_timeout=0',
     `init_buf_size=${options.initBufBytes ?? 64 * 1024}`,
     `max_buf_size=${options.maxBufBytes ?? 64 * 1024 * 1024}`,
-    ...questDbSenderAuth(questdbHttp),
+    ...endpoint.senderAuth,
   ].join(';');
-  const ca = questDbCa(questdbHttp);
-  const agent = new Agent({ connect: { keepAlive: true, ...(ca ? { ca } : {}) }, pipelining: 1, keepAliveTimeout: 60_000 });
+  const ca = endpoint.ca;
+  const agent = origin.scheme === 'https' ? new HttpsAgent({ keepAlive: true, ...(ca ? { ca } : {}) }) : new HttpAgent({ keepAlive: true });
   const logger = options.logger;
   const sender = await Sender.fromConfig(conf, {
     agent,
@@ -52,7 +54,7 @@ export async function createIlpSender(questdbHttp: string, options: IlpSenderOpt
     sender,
     async close() {
       await sender.close();
-      await agent.close();
+      agent.destroy();
     },
   };
 }

@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MigrationError, QueryError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { QuestDbHttp } from './questdb-access.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 import { splitSqlStatements } from './sql-statements.js';
@@ -29,8 +30,8 @@ const MIGRATION_FILE = /^\d+_[A-Za-z0-9_.-]+\.sql$/;
 const STATEMENT_TIMEOUT_MS = 10 * 60_000;
 
 export interface RunMigrationsOptions {
-  /** Base URL of QuestDB's HTTP endpoint, e.g. `http://127.0.0.1:9000`. */
-  readonly questdbHttp: string;
+  /** QuestDB's HTTP side with its credentials (app-runtime.ts questDbEndpointOf), or a bare origin without any. */
+  readonly questdbHttp: QuestDbHttp;
   /** Folder of `.sql` files. Default: the package's own migrations/ folder (found from this module, not the cwd). */
   readonly dir?: string;
   /** Where applied migrations are recorded. Default `cdn_etl_migrations`. */
@@ -157,7 +158,7 @@ export function defaultMigrationsDir(): string {
 }
 
 /** name -> checksums recorded for it (two concurrent first runs may both record the same file). */
-async function appliedChecksums(http: string, history: string): Promise<Map<string, Set<string>>> {
+async function appliedChecksums(http: QuestDbHttp, history: string): Promise<Map<string, Set<string>>> {
   const result = await execSql(http, `SELECT name, checksum FROM ${history}`);
   const map = new Map<string, Set<string>>();
   for (const row of rowsAsObjects(result)) {

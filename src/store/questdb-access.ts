@@ -1,8 +1,11 @@
 /**
- * How to reach QuestDB's HTTP side (REST `/exec`, `/ping`, ILP over HTTP): the credentials (basic auth or a
- * token) and the private CA of a TLS proxy in front of it (QuestDB open source has no TLS of its own). Registered
- * once per origin by the entry point (app-runtime.ts useQuestDbAccess) and read by every caller of that origin,
- * so no REST call can go out without them. The secrets never appear in a message.
+ * How to reach QuestDB's HTTP side (REST `/exec`, `/ping`, ILP over HTTP): its origin, the credentials (basic auth
+ * or a token) and the private CA of a TLS proxy in front of it (QuestDB open source has no TLS of its own).
+ *
+ * A value, passed explicitly: app/app-runtime.ts builds one from the Config (`questDbEndpoint`) and hands it to
+ * the loader, the REST calls, migrations, view health, WAL visibility and the health check. A bare origin string
+ * is accepted wherever an endpoint is, and means a QuestDB without credentials or a private CA (tests, the
+ * shared development server). The secrets never appear in a message: messages name `origin` only.
  */
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
@@ -14,42 +17,56 @@ export interface QuestDbAccess {
   readonly tlsCa?: string | undefined;
 }
 
-interface Registered extends QuestDbAccess {
+/** QuestDB's HTTP side with everything a call needs; build it with questDbEndpoint(). */
+export interface QuestDbEndpoint {
+  /** `http(s)://host:port`, for requests and messages. */
+  readonly origin: string;
+  /** The Authorization header, when there are credentials. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly ca: Buffer | undefined;
-  dispatcher?: Agent;
+  /** An agent trusting the private CA, when one is configured; else undici's default. */
+  readonly dispatcher?: Agent | undefined;
+  /** The ILP client's config-string parts (`username=...;password=...` or `token=...`). */
+  readonly senderAuth: readonly string[];
+  /** The private CA, for an agent of the caller's own (the ILP client's). */
+  readonly ca?: Buffer | undefined;
 }
 
-const registry = new Map<string, Registered>();
+/** An endpoint, or a bare origin: a QuestDB without credentials or private CA. */
+export type QuestDbHttp = QuestDbEndpoint | string;
 
-/** Registers (or replaces) the access to `origin` (`http(s)://host:port`). */
-export function setQuestDbAccess(origin: string, access: QuestDbAccess): void {
-  const previous = registry.get(origin);
-  void previous?.dispatcher?.close().catch(() => undefined);
+/**
+ * The endpoint of `origin` with `access`. Reads the CA file now (a missing file fails at start, not on a call).
+ *
+ * @example const qdb = questDbEndpoint(config.questdbHttp, { auth: config.questdbAuth, tlsCa: config.questdbTlsCa });
+ */
+export function questDbEndpoint(origin: string, access: QuestDbAccess = {}): QuestDbEndpoint {
   const auth = access.auth;
   const headers: Record<string, string> = {};
-  if (auth?.kind === 'basic') headers.authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
-  if (auth?.kind === 'token') headers.authorization = `Bearer ${auth.token}`;
-  registry.set(origin, { ...access, headers, ca: access.tlsCa ? readFileSync(access.tlsCa) : undefined });
+  const senderAuth: string[] = [];
+  if (auth?.kind === 'basic') {
+    headers.authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
+    senderAuth.push(`username=${auth.user}`, `password=${auth.password}`);
+  }
+  if (auth?.kind === 'token') {
+    headers.authorization = `Bearer ${auth.token}`;
+    senderAuth.push(`token=${auth.token}`);
+  }
+  const ca = access.tlsCa ? readFileSync(access.tlsCa) : undefined;
+  return { origin, headers, senderAuth, ca, dispatcher: ca ? new Agent({ connect: { ca } }) : undefined };
 }
 
-/** Headers and dispatcher for one REST call to `origin` (none registered: no auth, the default agent). */
-export function questDbRequest(origin: string): { headers: Readonly<Record<string, string>>; dispatcher?: Agent } {
-  const r = registry.get(origin);
-  if (!r) return { headers: {} };
-  if (r.ca && !r.dispatcher) r.dispatcher = new Agent({ connect: { ca: r.ca } });
-  return r.dispatcher ? { headers: r.headers, dispatcher: r.dispatcher } : { headers: r.headers };
+/** `target` as an endpoint: a bare origin becomes one without credentials. */
+export function asQuestDbEndpoint(target: QuestDbHttp): QuestDbEndpoint {
+  return typeof target === 'string' ? questDbEndpoint(target) : target;
 }
 
-/** The ILP client's config-string parts for `origin` (`username=...;password=...` or `token=...`). */
-export function questDbSenderAuth(origin: string): string[] {
-  const auth = registry.get(origin)?.auth;
-  if (auth?.kind === 'basic') return [`username=${auth.user}`, `password=${auth.password}`];
-  if (auth?.kind === 'token') return [`token=${auth.token}`];
-  return [];
+/** The origin of `target`, for messages and URLs. */
+export function questDbOrigin(target: QuestDbHttp): string {
+  return typeof target === 'string' ? target : target.origin;
 }
 
-/** The CA to trust for `origin`, for an agent of the caller's own. */
-export function questDbCa(origin: string): Buffer | undefined {
-  return registry.get(origin)?.ca;
+/** Headers and dispatcher for one REST call to `target`. */
+export function questDbRequest(target: QuestDbHttp): { headers: Readonly<Record<string, string>>; dispatcher?: Agent } {
+  if (typeof target === 'string') return { headers: {} };
+  return target.dispatcher ? { headers: target.headers, dispatcher: target.dispatcher } : { headers: target.headers };
 }

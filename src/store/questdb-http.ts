@@ -5,7 +5,7 @@
  */
 import { request } from 'undici';
 import { QueryError, ServiceUnavailableError } from '../core/errors.js';
-import { questDbRequest } from './questdb-access.js';
+import { questDbOrigin, questDbRequest, type QuestDbHttp } from './questdb-access.js';
 
 export interface SqlColumn {
   readonly name: string;
@@ -39,11 +39,12 @@ interface ExecAnswer {
 /**
  * Runs one statement through `GET {httpBase}/exec`.
  *
- * @example const r = await execSql('http://127.0.0.1:9000', 'SELECT count() FROM cdn_src_traffic'); r.dataset[0][0]
+ * @example const r = await execSql(questdb, 'SELECT count() FROM cdn_src_traffic'); r.dataset[0][0]
  * @throws QueryError when QuestDB refuses the statement (message and position from QuestDB);
  *   ServiceUnavailableError('questdb') when it does not answer in time or at all.
  */
-export async function execSql(httpBase: string, sql: string, options: ExecSqlOptions = {}): Promise<SqlResult> {
+export async function execSql(questdb: QuestDbHttp, sql: string, options: ExecSqlOptions = {}): Promise<SqlResult> {
+  const httpBase = questDbOrigin(questdb);
   const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
@@ -51,7 +52,7 @@ export async function execSql(httpBase: string, sql: string, options: ExecSqlOpt
   let status: number;
   let text: string;
   try {
-    const res = await request(url, { method: 'GET', signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, ...questDbRequest(httpBase) });
+    const res = await request(url, { method: 'GET', signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, ...questDbRequest(questdb) });
     status = res.statusCode;
     text = await res.body.text();
   } catch (err) {

@@ -2,19 +2,31 @@
  * Writes TrafficRows into QuestDB over ILP/HTTP, exactly once however often they are sent.
  *
  * Rows go out in explicit batches; each batch is one flush, i.e. one transaction. The client
- * drops the rows of a failed flush, so a batch is rebuilt from the caller's rows and re-sent with
- * backoff until its deadline; DEDUP UPSERT KEYS on the table makes a re-sent (or a timed-out but
- * committed) batch harmless. load() resolves only when QuestDB accepted every row (in the WAL;
- * use waitUntilVisible to read them back).
+ * drops the rows of a failed flush, so a batch is rebuilt from the caller's rows and re-sent;
+ * DEDUP UPSERT KEYS on the table makes a re-sent (or a timed-out but committed) batch harmless.
+ * load() resolves only when QuestDB accepted every row (in the WAL; use waitUntilVisible to read
+ * them back).
+ *
+ * One owner of retries: every flush is ONE bounded attempt (the client's own retries are off, and
+ * its node:http transport ends an attempt within request_timeout). Who tries again is an option:
+ * the loader itself, with backoff until a deadline (`retries: 'loader'`, for direct users), or the
+ * caller (`retries: 'caller'`: the pipeline, whose BullMQ load job backs off and retries the load).
+ *
+ * Why node:http and not the client's default undici transport: that one wraps every request in an
+ * undici RetryAgent with maxRetries Infinity, and a connection that is refused never reaches the
+ * point where the abort of retry_timeout applies, so a flush to a QuestDB that is down never ends
+ * (measured with 4.2.0: past 15 s at retry_timeout 0, 1 and 300; the node:http transport failed in
+ * 0.2 s). A flush that cannot end cannot be retried by anyone.
  */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { Sender } from '@questdb/nodejs-client';
-import { Agent } from 'undici';
 import { InvalidArgumentError, LoadError, ServiceUnavailableError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { backoffDelayMs, type BackoffPolicy } from '../core/backoff.js';
 import { pause } from '../core/sleep.js';
 import { DEFAULT_BACKOFF, flushFailureKind } from './flush-retry.js';
-import { questDbCa, questDbSenderAuth } from './questdb-access.js';
+import { asQuestDbEndpoint, type QuestDbEndpoint, type QuestDbHttp } from './questdb-access.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 import { assertLoadableRows, type LoadRow } from './traffic-rows.js';
@@ -34,18 +46,23 @@ const BYTES_PER_ROW_ESTIMATE = 128;
 const MAX_BUFFER_BYTES = 1024 * 1024 * 1024;
 
 export interface TrafficLoaderOptions {
-  /** Base URL of QuestDB's HTTP endpoint, e.g. `http://127.0.0.1:9000`. */
-  readonly questdbHttp: string;
+  /** QuestDB's HTTP side with its credentials and CA (app-runtime.ts questDbEndpointOf), or a bare origin without any. */
+  readonly questdbHttp: QuestDbHttp;
   /** Target table; must exist with WAL and DEDUP (run `cdn-etl migrate`). Default `cdn_src_traffic`. */
   readonly table?: string;
   /** Rows per flush (one transaction). Default 50,000. */
   readonly batchRows?: number;
-  /** How long one batch may keep failing before load() gives up with LoadError. Default 10 min. */
+  /**
+   * Who re-sends a batch whose flush failed. `loader` (default): load() re-sends it with `backoff` until
+   * `deadlineMs`. `caller`: load() rejects with LoadError at the first failed flush, and the caller retries the
+   * load (the pipeline's load job does, with BullMQ's backoff); the loader then never nests a retry loop in the
+   * caller's.
+   */
+  readonly retries?: 'loader' | 'caller';
+  /** With `retries: 'loader'`: how long one batch may keep failing before load() gives up with LoadError. Default 10 min. */
   readonly deadlineMs?: number;
-  /** Wait for QuestDB's answer to one HTTP attempt. Default 30 s. */
+  /** Wait for QuestDB's answer to one flush (plus the time the batch needs at 100 KiB/s). Default 30 s. */
   readonly requestTimeoutMs?: number;
-  /** Bound of the client's own quick retries inside one flush, before our backoff takes over. Default 10 s. */
-  readonly retryTimeoutMs?: number;
   readonly backoff?: BackoffPolicy;
   readonly logger?: Logger;
   /** Told about every flush attempt: for metrics and tests. Must not throw. */
@@ -103,11 +120,12 @@ const ROWS_PER_YIELD = 4_096;
  */
 export class TrafficLoader {
   private readonly senders: readonly [Sender, Sender];
-  private readonly agent: Agent;
+  private readonly agent: HttpAgent;
   private readonly table: string;
-  private readonly questdbHttp: string;
+  private readonly questdb: QuestDbEndpoint;
   private readonly batchRows: number;
   private readonly deadlineMs: number;
+  private readonly callerRetries: boolean;
   private readonly backoff: BackoffPolicy;
   private readonly logger: Logger | undefined;
   private readonly onBatch: ((event: LoadBatchEvent) => void) | undefined;
@@ -116,13 +134,14 @@ export class TrafficLoader {
   private tableVerified = false;
   private closed = false;
 
-  private constructor(senders: readonly [Sender, Sender], agent: Agent, options: Required<Pick<TrafficLoaderOptions, 'questdbHttp' | 'table' | 'batchRows' | 'deadlineMs'>> & TrafficLoaderOptions) {
+  private constructor(senders: readonly [Sender, Sender], agent: HttpAgent, options: Required<Pick<TrafficLoaderOptions, 'questdbHttp' | 'table' | 'batchRows' | 'deadlineMs'>> & TrafficLoaderOptions) {
     this.senders = senders;
     this.agent = agent;
     this.table = options.table;
-    this.questdbHttp = options.questdbHttp;
+    this.questdb = asQuestDbEndpoint(options.questdbHttp);
     this.batchRows = options.batchRows;
     this.deadlineMs = options.deadlineMs;
+    this.callerRetries = options.retries === 'caller';
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.logger = options.logger;
     this.onBatch = options.onBatch;
@@ -141,23 +160,28 @@ export class TrafficLoader {
     const batchRows = positiveInt(options.batchRows ?? DEFAULT_BATCH_ROWS, 'batchRows', 10_000_000);
     const deadlineMs = positiveInt(options.deadlineMs ?? DEFAULT_DEADLINE_MS, 'deadlineMs', 7 * 24 * 3_600_000);
     const requestTimeoutMs = positiveInt(options.requestTimeoutMs ?? 30_000, 'requestTimeoutMs', 3_600_000);
-    const retryTimeoutMs = positiveInt(options.retryTimeoutMs ?? 10_000, 'retryTimeoutMs', 3_600_000);
-    const origin = parseOrigin(options.questdbHttp);
+    if (options.retries !== undefined && options.retries !== 'loader' && options.retries !== 'caller') {
+      throw new InvalidArgumentError(`must be 'loader' or 'caller', got ${JSON.stringify(options.retries)}`, 'retries');
+    }
+    const endpoint = asQuestDbEndpoint(options.questdbHttp);
+    const origin = parseOrigin(endpoint.origin);
     const initBuf = Math.min(Math.max(64 * 1024, batchRows * BYTES_PER_ROW_ESTIMATE), 256 * 1024 * 1024);
     const conf = [
       `${origin.scheme}::addr=${origin.host}:${origin.port}`,
       'auto_flush=off',
       'protocol_version=2',
+      // One attempt per flush: the node:http transport, and none of the client's own retries (see the header).
+      'stdlib_http=on',
       `request_timeout=${requestTimeoutMs}`,
-      `retry_timeout=${retryTimeoutMs}`,
+      'retry_timeout=0',
       `init_buf_size=${initBuf}`,
       `max_buf_size=${MAX_BUFFER_BYTES}`,
-      ...questDbSenderAuth(options.questdbHttp),
+      ...endpoint.senderAuth,
     ].join(';');
-    // Our own agent, closed by close(): the client's shared default agent would keep sockets open after us. It
-    // carries the private CA itself: the client ignores tls_ca when given an agent.
-    const ca = questDbCa(options.questdbHttp);
-    const agent = new Agent({ connect: { keepAlive: true, ...(ca ? { ca } : {}) }, pipelining: 1, keepAliveTimeout: 60_000 });
+    // Our own agent, destroyed by close(): the client's shared default agent would keep sockets open after us. It
+    // carries the private CA itself (a node:https agent's options win over the request's).
+    const ca = endpoint.ca;
+    const agent = origin.scheme === 'https' ? new HttpsAgent({ keepAlive: true, ...(ca ? { ca } : {}) }) : new HttpAgent({ keepAlive: true });
     const logger = options.logger;
     const extra = {
       agent,
@@ -167,7 +191,7 @@ export class TrafficLoader {
       },
     };
     const senders = [await Sender.fromConfig(conf, extra), await Sender.fromConfig(conf, extra)] as const;
-    return new TrafficLoader(senders, agent, { ...options, table, batchRows, deadlineMs });
+    return new TrafficLoader(senders, agent, { ...options, questdbHttp: endpoint, table, batchRows, deadlineMs });
   }
 
   /**
@@ -191,7 +215,7 @@ export class TrafficLoader {
     this.closed = true;
     await this.tail;
     for (const sender of this.senders) await sender.close();
-    await this.agent.close();
+    this.agent.destroy();
   }
 
   private async loadNow(rows: readonly LoadRow[], options: LoadOptions): Promise<LoadResult> {
@@ -296,16 +320,18 @@ export class TrafficLoader {
       const reason = describe(failure);
       const wait = backoffDelayMs(attempt, this.backoff, this.random());
       const now = Date.now();
-      if (permanent || signal?.aborted === true || now + wait > deadline) {
+      if (permanent || this.callerRetries || signal?.aborted === true || now + wait > deadline) {
         this.onBatch?.({ batchIndex, rows: count, attempt, outcome: 'failed', durationMs: now - began, error: reason });
         const why =
           failure instanceof TableUnusableError
             ? 'the table is unusable'
             : permanent
               ? 'QuestDB refused it'
-              : signal?.aborted
-                ? 'the load was cancelled'
-                : `still failing after ${attempt} attempts (deadline ${this.deadlineMs} ms)`;
+              : this.callerRetries
+                ? 'the flush failed (the caller retries the load)'
+                : signal?.aborted
+                  ? 'the load was cancelled'
+                  : `still failing after ${attempt} attempts (deadline ${this.deadlineMs} ms)`;
         throw new LoadError(`batch ${batchIndex} (${count} rows) was not written to ${this.table}: ${why}: ${reason}`, batchIndex, count, { cause: failure });
       }
       this.onBatch?.({ batchIndex, rows: count, attempt, outcome: 'retrying', durationMs: now - began, error: reason, retryInMs: wait });
@@ -348,10 +374,10 @@ export class TrafficLoader {
    * failed attempt like any other.
    */
   private async verifyTable(): Promise<void> {
-    const result = await execSql(this.questdbHttp, `SELECT walEnabled, dedup FROM tables() WHERE table_name = ${quoteStringLiteral(this.table)}`, { timeoutMs: 10_000 });
+    const result = await execSql(this.questdb, `SELECT walEnabled, dedup FROM tables() WHERE table_name = ${quoteStringLiteral(this.table)}`, { timeoutMs: 10_000 });
     const row = rowsAsObjects(result)[0];
     if (row === undefined) {
-      throw new TableUnusableError(`table ${this.table} does not exist in QuestDB at ${this.questdbHttp}: run cdn-etl migrate first`);
+      throw new TableUnusableError(`table ${this.table} does not exist in QuestDB at ${this.questdb.origin}: run cdn-etl migrate first`);
     }
     if (row.walEnabled !== true || row.dedup !== true) {
       throw new TableUnusableError(`table ${this.table} must be a WAL table with DEDUP UPSERT KEYS (walEnabled=${String(row.walEnabled)}, dedup=${String(row.dedup)})`);

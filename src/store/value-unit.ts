@@ -7,6 +7,7 @@
  */
 import type { ValueUnit } from '../core/config.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import type { QuestDbHttp } from './questdb-access.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 
@@ -31,7 +32,7 @@ export interface RecordValueUnitOptions {
 }
 
 /** The unit in force, or undefined before the first `migrate`. */
-export async function readValueUnit(http: string, table = VALUE_UNIT_TABLE): Promise<ValueUnit | undefined> {
+export async function readValueUnit(http: QuestDbHttp, table = VALUE_UNIT_TABLE): Promise<ValueUnit | undefined> {
   const name = assertSqlName(table, 'table');
   const [row] = rowsAsObjects(await execSql(http, `SELECT unit FROM ${name} LIMIT -1`));
   return row === undefined ? undefined : (String(row.unit) as ValueUnit);
@@ -43,7 +44,7 @@ export async function readValueUnit(http: string, table = VALUE_UNIT_TABLE): Pro
  * @example await recordValueUnit('http://127.0.0.1:9000', 'byte') // { unit: 'byte', action: 'unchanged' }
  * @throws InvalidArgumentError (CDN_VALUE_UNIT) when QuestDB records another unit and `change` is not set.
  */
-export async function recordValueUnit(http: string, unit: ValueUnit, options: RecordValueUnitOptions = {}): Promise<ValueUnitOutcome> {
+export async function recordValueUnit(http: QuestDbHttp, unit: ValueUnit, options: RecordValueUnitOptions = {}): Promise<ValueUnitOutcome> {
   const table = assertSqlName(options.table ?? VALUE_UNIT_TABLE, 'table');
   const previous = await readValueUnit(http, table);
   if (previous === unit) return { unit, action: 'unchanged' };

@@ -9,6 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ServiceUnavailableError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { QuestDbHttp } from './questdb-access.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 
@@ -41,7 +42,7 @@ const POLL_MS = 100;
  * @throws ServiceUnavailableError when a view is still invalid after `timeoutMs`.
  * @example const healed = await healInvalidViews('http://127.0.0.1:9000'); // [{ view: 'cdn_src_traffic_1h', reason: 'truncate operation' }]
  */
-export async function healInvalidViews(questdbHttp: string, options: HealViewsOptions = {}): Promise<HealedView[]> {
+export async function healInvalidViews(questdbHttp: QuestDbHttp, options: HealViewsOptions = {}): Promise<HealedView[]> {
   const rows: Record<string, unknown>[] = [];
   for (const base of options.baseTables ?? OWNED_BASE_TABLES) {
     const sql = `SELECT view_name, invalidation_reason FROM materialized_views() WHERE view_status = 'invalid' AND base_table_name = ${quoteStringLiteral(assertSqlName(base, 'baseTables'))}`;
@@ -59,7 +60,7 @@ export async function healInvalidViews(questdbHttp: string, options: HealViewsOp
   return healed;
 }
 
-async function waitWhileInvalid(questdbHttp: string, view: string, timeoutMs: number): Promise<void> {
+async function waitWhileInvalid(questdbHttp: QuestDbHttp, view: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [row] = rowsAsObjects(await execSql(questdbHttp, `SELECT view_status FROM materialized_views() WHERE view_name = ${quoteStringLiteral(view)}`));

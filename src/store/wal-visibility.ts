@@ -3,6 +3,7 @@
  * only when the table writer has applied every committed WAL transaction.
  */
 import { QueryError, ServiceUnavailableError } from '../core/errors.js';
+import type { QuestDbHttp } from './questdb-access.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 
@@ -31,7 +32,7 @@ interface WalState {
  * @throws ServiceUnavailableError when the table is suspended (with the `ALTER TABLE ... RESUME WAL` hint)
  *   or not caught up within `timeoutMs`; QueryError when the table does not exist.
  */
-export async function waitUntilVisible(httpBase: string, table: string, options: WaitUntilVisibleOptions = {}): Promise<void> {
+export async function waitUntilVisible(httpBase: QuestDbHttp, table: string, options: WaitUntilVisibleOptions = {}): Promise<void> {
   assertSqlName(table, 'table');
   const timeoutMs = options.timeoutMs ?? 60_000;
   const pollMs = options.pollMs ?? 50;
@@ -62,7 +63,7 @@ export async function waitUntilVisible(httpBase: string, table: string, options:
   }
 }
 
-async function walState(httpBase: string, table: string, signal: AbortSignal | undefined): Promise<WalState | undefined> {
+async function walState(httpBase: QuestDbHttp, table: string, signal: AbortSignal | undefined): Promise<WalState | undefined> {
   const result = await execSql(
     httpBase,
     `SELECT suspended, writerTxn, sequencerTxn, errorTag, errorMessage FROM wal_tables() WHERE name = ${quoteStringLiteral(table)}`,
@@ -79,7 +80,7 @@ async function walState(httpBase: string, table: string, signal: AbortSignal | u
   };
 }
 
-async function assertTableExists(httpBase: string, table: string, signal: AbortSignal | undefined): Promise<void> {
+async function assertTableExists(httpBase: QuestDbHttp, table: string, signal: AbortSignal | undefined): Promise<void> {
   const result = await execSql(httpBase, `SELECT table_name FROM tables() WHERE table_name = ${quoteStringLiteral(table)}`, signal ? { signal } : {});
   if (result.dataset.length === 0) throw new QueryError(`table ${table} does not exist (run cdn-etl migrate)`);
 }

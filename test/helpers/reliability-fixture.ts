@@ -16,7 +16,7 @@ import type { BackfillSummary, ChunkFailure } from '../../src/pipeline/backfill-
 import { PipelineClient } from '../../src/pipeline/pipeline-client.js';
 import { sleep } from '../../src/core/sleep.js';
 import { runMigrations } from '../../src/store/migrations-runner.js';
-import { setQuestDbAccess } from '../../src/store/questdb-access.js';
+import { questDbEndpoint, type QuestDbEndpoint } from '../../src/store/questdb-access.js';
 import { QuestDbPg } from '../../src/store/questdb-pg.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
 import { LEDGER_TABLE } from '../../src/store/chunk-ledger.js';
@@ -166,6 +166,8 @@ export async function freePort(): Promise<number> {
 export interface PrivateServices {
   readonly redisUrl: string;
   readonly questdbHttp: string;
+  /** questdbHttp with the credentials it was started with (none without questdbAuth). */
+  readonly questdb: QuestDbEndpoint;
   readonly questdbPg: string;
   /** Stops what this instance started (the server(s) it owns); their data stays for up(). */
   down(): Promise<void>;
@@ -201,11 +203,12 @@ export async function startPrivateServices(which: { redis?: boolean; questdb?: b
       });
     });
   await run('up');
-  if (which.questdbAuth) setQuestDbAccess(questdbHttp, { auth: { kind: 'basic', ...which.questdbAuth } });
-  if (which.questdb) await runMigrations({ questdbHttp });
+  const questdb = questDbEndpoint(questdbHttp, which.questdbAuth ? { auth: { kind: 'basic', ...which.questdbAuth } } : {});
+  if (which.questdb) await runMigrations({ questdbHttp: questdb });
   return {
     redisUrl,
     questdbHttp,
+    questdb,
     questdbPg,
     down: () => run('down'),
     up: () => run('up'),

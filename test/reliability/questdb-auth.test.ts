@@ -13,7 +13,7 @@ import path from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceUnavailableError } from '../../src/core/errors.js';
-import { setQuestDbAccess } from '../../src/store/questdb-access.js';
+import { questDbEndpoint } from '../../src/store/questdb-access.js';
 import { execSql } from '../../src/store/questdb-http.js';
 import { TrafficLoader } from '../../src/store/traffic-loader.js';
 import { waitUntilVisible } from '../../src/store/wal-visibility.js';
@@ -70,24 +70,34 @@ describe('QuestDB with basic auth, and through a TLS proxy (issue 15, finding 4)
   });
 
   it('writes and reads with the credentials, and is refused without them', async () => {
-    setQuestDbAccess(qdb.questdbHttp, { auth: { kind: 'basic', user: USER, password: PASSWORD } });
-    const loader = await TrafficLoader.create({ questdbHttp: qdb.questdbHttp, batchRows: 10 });
+    const loader = await TrafficLoader.create({ questdbHttp: qdb.questdb, batchRows: 10 });
     try {
       await loader.load([{ domain: 'auth.example', intervalS: 60, ts: Date.UTC(2026, 0, 1, 0, 0), value: 7 }], { fetchedAt: Date.UTC(2026, 0, 1, 1, 0) });
     } finally {
       await loader.close();
     }
-    await waitUntilVisible(qdb.questdbHttp, 'cdn_src_traffic');
-    const read = await execSql(qdb.questdbHttp, "SELECT count() FROM cdn_src_traffic WHERE domain = 'auth.example'");
+    await waitUntilVisible(qdb.questdb, 'cdn_src_traffic');
+    const read = await execSql(qdb.questdb, "SELECT count() FROM cdn_src_traffic WHERE domain = 'auth.example'");
     expect(read.dataset).toEqual([[1]]);
 
-    setQuestDbAccess(qdb.questdbHttp, {});
-    const refused = await execSql(qdb.questdbHttp, 'SELECT 1').then(
-      () => undefined,
-      (err: unknown) => err,
-    );
-    expect(refused).toBeInstanceOf(ServiceUnavailableError);
-    expect((refused as Error).message).toBe(`QuestDB at ${qdb.questdbHttp} refused the credentials (HTTP 401): set QUESTDB_USER and QUESTDB_PASSWORD, or QUESTDB_TOKEN`);
+    // The same origin without credentials: an endpoint with no access, and a bare origin.
+    for (const without of [questDbEndpoint(qdb.questdbHttp), qdb.questdbHttp]) {
+      const refused = await execSql(without, 'SELECT 1').then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(refused).toBeInstanceOf(ServiceUnavailableError);
+      expect((refused as Error).message).toBe(`QuestDB at ${qdb.questdbHttp} refused the credentials (HTTP 401): set QUESTDB_USER and QUESTDB_PASSWORD, or QUESTDB_TOKEN`);
+    }
+    const unauthorised = await TrafficLoader.create({ questdbHttp: qdb.questdbHttp, batchRows: 10, retries: 'caller' });
+    try {
+      await expect(unauthorised.load([{ domain: 'auth.example', intervalS: 60, ts: Date.UTC(2026, 0, 1, 0, 1), value: 8 }])).rejects.toMatchObject({
+        code: 'CDN_ETL_LOAD_FAILED',
+        message: expect.stringContaining('refused the credentials (HTTP 401)'),
+      });
+    } finally {
+      await unauthorised.close();
+    }
   });
 
   it('the CLI takes them from the environment and never prints them', async () => {
@@ -177,18 +187,17 @@ describe('QuestDB with basic auth, and through a TLS proxy (issue 15, finding 4)
   }, 180_000);
 
   it('reaches QuestDB through a TLS proxy trusting QUESTDB_TLS_CA, and refuses the proxy without it', async () => {
-    setQuestDbAccess(tlsOrigin, { auth: { kind: 'basic', user: USER, password: PASSWORD }, tlsCa: caFile });
-    const loader = await TrafficLoader.create({ questdbHttp: tlsOrigin, batchRows: 10 });
+    const trusted = questDbEndpoint(tlsOrigin, { auth: { kind: 'basic', user: USER, password: PASSWORD }, tlsCa: caFile });
+    const loader = await TrafficLoader.create({ questdbHttp: trusted, batchRows: 10 });
     try {
       await loader.load([{ domain: 'tls.example', intervalS: 60, ts: Date.UTC(2026, 0, 1, 0, 0), value: 9 }], { fetchedAt: Date.UTC(2026, 0, 1, 1, 0) });
     } finally {
       await loader.close();
     }
-    await waitUntilVisible(tlsOrigin, 'cdn_src_traffic');
-    expect((await execSql(tlsOrigin, "SELECT count() FROM cdn_src_traffic WHERE domain = 'tls.example'")).dataset).toEqual([[1]]);
+    await waitUntilVisible(trusted, 'cdn_src_traffic');
+    expect((await execSql(trusted, "SELECT count() FROM cdn_src_traffic WHERE domain = 'tls.example'")).dataset).toEqual([[1]]);
 
-    setQuestDbAccess(tlsOrigin, { auth: { kind: 'basic', user: USER, password: PASSWORD } });
-    const untrusted = await execSql(tlsOrigin, 'SELECT 1', { timeoutMs: 10_000 }).then(
+    const untrusted = await execSql(questDbEndpoint(tlsOrigin, { auth: { kind: 'basic', user: USER, password: PASSWORD } }), 'SELECT 1', { timeoutMs: 10_000 }).then(
       () => undefined,
       (err: unknown) => err,
     );
