@@ -2,10 +2,10 @@
  * Issue 15, finding 9 (the sync half): SIGTERM stops a `sync` process within its `--drain-timeout` even while Redis
  * or QuestDB does not answer (reached through TCP forwarders that are cut; the shared servers are never touched),
  * whether it runs on its schedule or `--once`. The hang guards are generous (two busy cores); what is asserted is
- * the exit code and its log line, never a time.
+ * the exit code and its log line, never a time (see expectStoppedWithinDrain for why QuestDB may stop cleanly).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Forwarder, freePort, pollUntil } from '../helpers/ops-fixture.js';
+import { expectStoppedWithinDrain, Forwarder, freePort, pollUntil } from '../helpers/ops-fixture.js';
 import { cliEnv, DAY, exitOf, spawnCli, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
 import { QUESTDB_HTTP_PORT, REDIS_PORT } from '../helpers/test-services.js';
 
@@ -42,7 +42,12 @@ describe('sync: SIGTERM during an outage (issue 15, finding 9)', () => {
     await forwarder.stop();
     sync.kill('SIGTERM');
     const code = await Promise.race([exitOf(sync), new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 90_000))]);
-    expect(code, sync.output()).toBe(1);
-    expect(sync.output()).toContain('drain timeout of 3 s passed: chunks still in flight go back to the queue when their lock expires');
+    if (mode === '--once' && code === 130) {
+      // The pass was interrupted and the close ended by itself (QuestDB down no longer holds it).
+      expect(service, sync.output()).toBe('QuestDB');
+      expect(sync.output()).not.toContain('drain timeout of 3 s passed');
+    } else {
+      expectStoppedWithinDrain(service, code, sync.output());
+    }
   }, 180_000);
 });
