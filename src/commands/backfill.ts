@@ -112,12 +112,13 @@ export const backfillCommand = commandBody({
       }
       const runtime = await startPipelineRuntime(config, api, { fetchConcurrency: concurrency, guardMs, logger });
       let summary: BackfillSummary;
+      const stall = stallWatch(client, id);
       try {
         summary = await waitForBackfill(client, id, {
           signal: ctx.signal,
           // 250 ms either way: a one-chunk run ends within a poll of its last chunk (issue 16, fast start).
           pollMs: 250,
-          onProgress: (s) => progress.update(progressOf(s)),
+          onProgress: (s) => progress.update({ ...progressOf(s), waitingBehind: stall.behind(s) }),
           onRedisUnavailable: (err) => logger.warn({ code: err.code }, `${err.message}; waiting for Redis to come back`),
         });
         progress.finish(progressOf(summary));
@@ -132,6 +133,36 @@ export const backfillCommand = commandBody({
     }
   },
 });
+
+/**
+ * Tells when this run's chunks wait behind other work (issue 16): no call and no chunk ended for a few seconds while
+ * chunks remain, and other backfills or sync passes have chunks in flight. Checked in the background, at most
+ * every 2 s, so the progress poll stays one read.
+ */
+function stallWatch(client: PipelineClient, id: string): { behind(s: BackfillSummary): number | undefined } {
+  let last = { calls: -1, ended: -1, at: Date.now() };
+  let behind = 0;
+  let checking = false;
+  let checkedAt = 0;
+  return {
+    behind(s) {
+      const now = Date.now();
+      if (s.calls !== last.calls || s.ended !== last.ended) {
+        last = { calls: s.calls, ended: s.ended, at: now };
+        behind = 0;
+      } else if (now - last.at >= 3_000 && s.ended < s.total && !checking && now - checkedAt >= 2_000) {
+        checking = true;
+        checkedAt = now;
+        void client.store
+          .othersInFlight(id)
+          .then((n) => (behind = n))
+          .catch(() => undefined)
+          .finally(() => (checking = false));
+      }
+      return behind > 0 ? behind : undefined;
+    },
+  };
+}
 
 function progressOf(s: BackfillSummary): { total: number; ended: number; failed: number; rows: number; calls: number; throttles: number; reused: number } {
   return { total: s.total, ended: s.ended, failed: s.counts.failed, rows: s.rows, calls: s.calls, throttles: s.throttles, reused: s.reused };

@@ -21,6 +21,8 @@ export interface ProgressSnapshot {
   readonly calls: number;
   readonly throttles: number;
   readonly reused: number;
+  /** Other runs (backfills, sync passes) whose queued chunks this run's wait behind: said, never silent. */
+  readonly waitingBehind?: number | undefined;
 }
 
 export type ProgressStream = NodeJS.WritableStream & {
@@ -98,6 +100,7 @@ function progressFields(snapshot: ProgressSnapshot, rates: Rates, width: number)
     { text: `${snapshot.failed} failed`, rank: 1, ...(snapshot.failed > 0 ? { color: RED } : {}) },
     { text: `${snapshot.reused} reused`, rank: 6 },
     { text: `ETA ${eta}`, rank: 1 },
+    ...(snapshot.waitingBehind ? [{ text: `waiting behind ${snapshot.waitingBehind} other run${snapshot.waitingBehind === 1 ? '' : 's'}`, rank: 1 }] : []),
   ];
 }
 
@@ -208,10 +211,12 @@ export function createProgressReporter(options: ProgressOptions): ProgressReport
 
   return {
     update(s) {
+      // Waiting behind other work is said at once, not at the next plain line.
+      const newlyWaiting = (s.waitingBehind ?? 0) > 0 && (last?.snapshot.waitingBehind ?? 0) === 0;
       last = { snapshot: s, rates: rates(s) };
       if (tty) {
         draw();
-      } else if (now() - lastPlain >= plainIntervalMs) {
+      } else if (newlyWaiting || now() - lastPlain >= plainIntervalMs) {
         lastPlain = now();
         stream.write(`${label}${progressLine(s, last.rates, 0)}\n`);
       }

@@ -339,6 +339,22 @@ export class BackfillStore {
     return this.redis.smembers(this.keys.active);
   }
 
+  /**
+   * How many other backfills or sync passes have chunks in flight: what a backfill that makes no progress waits
+   * behind (the queue serves them by priority, then in order).
+   */
+  async othersInFlight(id: string): Promise<number> {
+    const others = (await this.active()).filter((other) => other !== id);
+    if (others.length === 0) return 0;
+    const pipeline = this.redis.pipeline();
+    for (const other of others) pipeline.hmget(this.keys.meta(other), 'n_pending', 'n_fetching', 'halt_code');
+    const results = (await pipeline.exec()) ?? [];
+    return results.filter(([err, v]) => {
+      const [pending, fetching, halt] = (v ?? []) as (string | null)[];
+      return !err && !halt && Number(pending ?? 0) + Number(fetching ?? 0) > 0;
+    }).length;
+  }
+
   async deactivate(id: string): Promise<void> {
     const key = await this.redis.hget(this.keys.meta(id), 'params_key');
     const pipeline = this.redis.multi().srem(this.keys.active, id);

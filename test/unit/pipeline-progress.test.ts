@@ -209,3 +209,14 @@ describe('progress bar on a terminal (issue 16)', () => {
     expect(oneLine('a\r\n  b\nc  ')).toBe('a b c');
   });
 });
+
+describe('a run that waits behind other work says so (issue 16)', () => {
+  it('names the other runs on the line, and drops nothing else for it on a wide terminal', () => {
+    const s = { total: 10, ended: 2, failed: 0, rows: 120, calls: 2, throttles: 0, reused: 0 };
+    expect(progressLine({ ...s, waitingBehind: 2 }, { callsPerS: 0, chunksPerS: 0 }, 200)).toContain('waiting behind 2 other runs');
+    expect(progressLine({ ...s, waitingBehind: 1 }, { callsPerS: 0, chunksPerS: 0 }, 200)).toContain('waiting behind 1 other run');
+    expect(progressLine(s, { callsPerS: 0, chunksPerS: 0 }, 200)).not.toContain('waiting');
+    // On 80 columns it outranks the counters that matter less.
+    expect(progressLine({ ...s, waitingBehind: 3 }, { callsPerS: 0, chunksPerS: 0 }, 80)).toContain('waiting behind 3 other runs');
+  });
+});
