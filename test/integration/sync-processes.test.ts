@@ -49,6 +49,7 @@ describe('sync across processes', () => {
     // Until the schedule has run three passes (progress, not a fixed sleep: a busy machine runs them later), with a
     // generous guard against a schedule that never fires.
     for (let waited = 0; passes.length < 3 && waited < 120_000; waited += 100) await sleep(100);
+    const closing = Date.now();
     await Promise.all([a.close(), b.close()]);
     const elapsed = Date.now() - started;
 
@@ -57,9 +58,14 @@ describe('sync across processes', () => {
     expect(passes.length).toBeLessThanOrEqual(Math.floor(elapsed / everyMs) + 1);
     expect((await passIds(prefix)).sort()).toEqual(passes.map((p) => p.report.id).sort());
     expectNoOverlap(passes);
-    for (const p of passes) expect(p.report.state).toBe('done');
-    // Every call served one chunk of one pass: the two processes never fetched the same chunk twice.
-    const chunks = passes.reduce((n, p) => n + p.report.summary.total, 0);
+    // Every pass ran to its end, except one that the close itself interrupted (a pass may begin while the loop
+    // above sees the third one end; a busy machine makes that likely).
+    const interrupted = passes.filter((p) => p.report.state !== 'done');
+    expect(interrupted.length).toBeLessThanOrEqual(1);
+    for (const p of interrupted) expect([p.report.state, p.endedAt >= closing]).toEqual(['interrupted', true]);
+    // Every call served one chunk of one pass: the two processes never fetched the same chunk twice. (A chunk an
+    // interrupted pass never took, still pending, had no call.)
+    const chunks = passes.reduce((n, p) => n + p.report.summary.total - p.report.summary.counts.pending, 0);
     const calls = passes.reduce((n, p) => n + p.report.summary.calls, 0);
     const throttles = passes.reduce((n, p) => n + p.report.summary.throttles, 0);
     // A throttled call (arrival jitter on a busy machine can bunch two processes' calls) is requeued and made
