@@ -43,6 +43,11 @@ export function intFlag(args: ParsedArgs, name: string, fallback: number, min: n
   return n;
 }
 
+/** A whole-number flag without a default: undefined when absent; exit 2 (InvalidArgumentError) out of [min, max]. */
+export function optionalIntFlag(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
+  return stringFlag(args, name) === undefined ? undefined : intFlag(args, name, min, min, max);
+}
+
 /**
  * The required --domains list, validated. `@FILE` reads the list from a file (one per line, or comma-separated,
  * `#` comments): an account's 10,000 domains do not fit in one command-line argument (128 KiB on Linux).

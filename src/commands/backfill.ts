@@ -14,7 +14,8 @@ import type { PipelineClient } from '../pipeline/pipeline-client.js';
 import { createApiClient, openPipelineClient, startPipelineRuntime } from '../app/app-runtime.js';
 import { DEFAULT_FETCH_CONCURRENCY } from '../pipeline/pipeline-workers.js';
 import { DEFAULT_GUARD_MS } from '../redis/redis-pacer.js';
-import { booleanFlag, domainsFlag, commandBody, intFlag, rangeFlags, stringFlag, zoneFlag, type ParsedArgs } from './args.js';
+import { MAX_QPS_CAP } from '../pipeline/call-budget.js';
+import { booleanFlag, domainsFlag, commandBody, intFlag, optionalIntFlag, rangeFlags, stringFlag, zoneFlag, type ParsedArgs } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, type CommandContext } from './command.js';
 import { describeRange, formatFailures, formatHalt, formatRefused, formatWarnings } from './status.js';
 import { describeInstant } from '../plan/parse-range.js';
@@ -45,6 +46,7 @@ export const backfillCommand = commandBody({
     }
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
     const guardMs = intFlag(args, 'pace-guard-ms', DEFAULT_GUARD_MS, 0, 500);
+    const maxQps = optionalIntFlag(args, 'max-qps', 1, MAX_QPS_CAP);
     const detach = booleanFlag(args, 'detach');
     const refetch = booleanFlag(args, 'refetch');
     if (booleanFlag(args, 'dry-run')) {
@@ -86,7 +88,7 @@ export const backfillCommand = commandBody({
       const now = Date.now();
       let id: string;
       if (request) {
-        const started = await startBackfill(client, { ...request, now, refetch, fresh: booleanFlag(args, 'fresh') });
+        const started = await startBackfill(client, { ...request, now, refetch, fresh: booleanFlag(args, 'fresh'), maxQps });
         id = started.id;
         if (started.resumed) {
           const s = (await client.store.summary(id))!;
@@ -98,6 +100,7 @@ export const backfillCommand = commandBody({
         }
       } else if (resumeId !== undefined) {
         id = resumeId;
+        if (maxQps !== undefined && (await client.store.meta(id))) await client.store.setMaxQps(id, maxQps);
         await resumeBackfill(client, id);
         const s = (await client.store.summary(id))!;
         ctx.stderr.write(`backfill ${id}: resuming, ${s.ended}/${s.total} chunks ended\n`);

@@ -1,7 +1,9 @@
 /** `cdn-etl status [id]`: backfills and their progress; for one id, its failed chunks with the API's codes. */
 import { loadConfig } from '../core/config.js';
 import { InvalidArgumentError } from '../core/errors.js';
-import { WORKER_SILENT_MS, type BackfillSummary, type ChunkFailure, type Halt, type RefusedDomain } from '../pipeline/backfill-store.js';
+import { PRIORITY } from '../pipeline/pipeline-jobs.js';
+import { RATE_WINDOW_MS } from '../pipeline/call-budget.js';
+import { WORKER_SILENT_MS, type WorkClass, type BackfillSummary, type ChunkFailure, type Halt, type RefusedDomain } from '../pipeline/backfill-store.js';
 import { ACCOUNT_SCOPED_CODES } from '../aliyun/classify-error.js';
 import { openPipelineClient } from '../app/app-runtime.js';
 import { commandBody, intFlag } from './args.js';
@@ -19,7 +21,9 @@ export const statusCommand = commandBody({
       // A running backfill that no worker process advances (none beat lately) is interrupted.
       const advancing = Date.now() - (await client.store.lastBeat()) < WORKER_SILENT_MS;
       if (id === undefined) {
-        ctx.stdout.write(formatList(await client.store.list(limit), advancing));
+        const list = await client.store.list(limit);
+        ctx.stdout.write(formatList(list, advancing));
+        ctx.stdout.write(formatSpending(list));
         return EXIT_OK;
       }
       const summary = await client.store.summary(id);
@@ -75,9 +79,34 @@ export function formatDetail(s: BackfillSummary, advancing = true): string {
       `(${s.reused} reused, ${s.counts.replanned} re-planned)`,
     `  counters  ${s.rows} rows, ${s.calls} API calls, ${s.throttles} throttled, ${s.retries} retried`,
   ];
+  lines.push(`  quota     ${s.workClass}, priority ${priorityLabel(s.workClass)}, ${s.maxQps === undefined ? 'no cap' : `cap ${s.maxQps} calls/s`}, ${formatRate(s.callRate)} calls/s over the last ${RATE_WINDOW_MS / 1000} s`);
   if (shownState(s, advancing) === 'interrupted') lines.push(`  no worker is advancing it: resume with \`cdn-etl backfill --resume ${s.id}\` (or start \`cdn-etl worker\`)`);
   for (const u of s.unavailable) lines.push(`  unavailable (${u.reason}): ${'domain' in u ? u.domain : 'every domain'} ${describeRange(u.start, u.end)}`);
   return lines.join('\n') + '\n';
+}
+
+/** The BullMQ priority of a class's chunks (pipeline-jobs.ts PRIORITY): a backfill's chunks near their deadline go first. */
+export function priorityLabel(workClass: WorkClass): string {
+  return workClass === 'backfill' ? `${PRIORITY.deadline}-${PRIORITY.backfill}` : String(PRIORITY[workClass]);
+}
+
+function formatRate(rate: number): string {
+  return rate.toFixed(1);
+}
+
+/**
+ * Who is spending the quota: every running backfill and sync pass of the list, its class and priority, its cap
+ * (--max-qps) and its calls per second over the last RATE_WINDOW_MS (from its call record, call-budget.ts).
+ */
+export function formatSpending(list: readonly BackfillSummary[]): string {
+  const running = list.filter((s) => s.state === 'running');
+  if (running.length === 0) return '';
+  const header = ['ID', 'CLASS', 'PRIORITY', 'CAP', 'CALLS/S'];
+  const rows = running.map((s) => [s.id, s.workClass, priorityLabel(s.workClass), s.maxQps === undefined ? '-' : String(s.maxQps), formatRate(s.callRate)]);
+  const total = running.reduce((sum, s) => sum + s.callRate, 0);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const table = [header, ...rows].map((r) => `  ${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd());
+  return [`quota spent (calls/s over the last ${RATE_WINDOW_MS / 1000} s, ${formatRate(total)} in all):`, ...table].join('\n') + '\n';
 }
 
 /** Domains the API refused, each once with its code (their chunks ended without calls). */

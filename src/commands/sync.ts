@@ -23,7 +23,8 @@ import { DEFAULT_SYNC_MODE, defaultLookbackMs, SYNC_MODES, type SyncMode } from 
 import { runSyncDryRun } from './plan-dry-run.js';
 import { formatPassReport } from '../sync/sync-report.js';
 import { readWatermarks } from '../sync/watermark-store.js';
-import { booleanFlag, commandBody, intFlag, stringFlag, zoneFlag } from './args.js';
+import { MAX_QPS_CAP } from '../pipeline/call-budget.js';
+import { booleanFlag, commandBody, intFlag, optionalIntFlag, stringFlag, zoneFlag } from './args.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './command.js';
 import { DEFAULT_DRAIN_S, drainWithin, EXIT_DRAIN_TIMEOUT } from './drain-timeout.js';
 
@@ -61,6 +62,7 @@ export const syncCommand = commandBody({
       if (outside.length > 0) throw new InvalidArgumentError(`not in --domains: ${outside.join(',')}`, '--fresh-domains');
     }
     const concurrency = intFlag(args, 'concurrency', DEFAULT_FETCH_CONCURRENCY, 1, 256);
+    const maxQps = optionalIntFlag(args, 'max-qps', 1, MAX_QPS_CAP);
     const drainS = intFlag(args, 'drain-timeout', DEFAULT_DRAIN_S, 1, 3600);
     if (booleanFlag(args, 'dry-run')) {
       return runSyncDryRun(ctx, loadConfig(ctx.env, { apiQps: stringFlag(args, 'qps') }), { selection, mode, freshDomains, everyMs, lookbackMs });

@@ -22,6 +22,8 @@ export interface StartBackfillInput {
   readonly workClass?: WorkClass;
   /** Start a new backfill even when an unfinished one has the same parameters (default: resume that one). */
   readonly fresh?: boolean;
+  /** `--max-qps`: its calls in any one second (call-budget.ts); a resumed backfill takes the new cap. */
+  readonly maxQps?: number | undefined;
 }
 
 export interface StartedBackfill {
@@ -50,6 +52,7 @@ export async function startBackfill(client: PipelineClient, input: StartBackfill
   const key = paramsKey(domains, input.from, input.to, input.refetch);
   const existing = input.fresh ? undefined : await client.store.unfinishedWithParams(key);
   if (existing) {
+    if (input.maxQps !== undefined) await client.store.setMaxQps(existing, input.maxQps);
     await resumeBackfill(client, existing);
     const s = (await client.store.summary(existing))!;
     return { id: existing, chunks: s.total, domains, unavailable: s.unavailable as TemplateGap[], resumed: true };
@@ -58,7 +61,7 @@ export async function startBackfill(client: PipelineClient, input: StartBackfill
   const size = templates.length * domains.length;
   await client.submit(
     id,
-    { domains, from: input.from, to: input.to, refetch: input.refetch, unavailable, workClass: input.workClass ?? 'backfill', paramsKey: key },
+    { domains, from: input.from, to: input.to, refetch: input.refetch, unavailable, workClass: input.workClass ?? 'backfill', paramsKey: key, maxQps: input.maxQps },
     { kind: 'grid', domains, plannedAt: input.now, size, tiers, marginMs },
     input.now,
   );

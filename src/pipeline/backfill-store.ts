@@ -19,6 +19,7 @@ import type { Chunk, UnavailableRange } from '../core/model.js';
 import type { TemplateGap } from '../plan/plan-backfill.js';
 import { runScript } from '../redis/redis-scripts.js';
 import { pipelineKeys, type PipelineKeys } from './pipeline-keys.js';
+import { CALL_RECORD_MAX, CALL_RECORD_MS, callRate, maxQpsOf, RATE_WINDOW_MS } from './call-budget.js';
 
 /** Who the work is for, which decides its place on the shared quota (issue 17): lower goes first. */
 export type WorkClass = 'sync' | 'backfill' | 'audit';
@@ -44,6 +45,8 @@ export interface BackfillParams {
   readonly fingerprint?: string | undefined;
   /** paramsKey() of a backfill: the same command run again finds it (and resumes it) while it is unfinished. */
   readonly paramsKey?: string | undefined;
+  /** `--max-qps`: the most calls it may make in any one second (call-budget.ts); undefined: no cap. */
+  readonly maxQps?: number | undefined;
 }
 
 /** The identity of a backfill's request: same domains (any order), range and --refetch -> same key. */
@@ -92,6 +95,10 @@ export interface BackfillSummary {
   /** Set when the API refused the account: the backfill made no more calls. */
   readonly halt: Halt | undefined;
   readonly state: BackfillState;
+  /** `--max-qps`, if it has a cap. */
+  readonly maxQps: number | undefined;
+  /** Calls per second over the last RATE_WINDOW_MS, from its call record (call-budget.ts). */
+  readonly callRate: number;
 }
 
 export interface ChunkFailure {
@@ -179,6 +186,7 @@ export class BackfillStore {
     };
     if (params.fingerprint) meta.fingerprint = params.fingerprint;
     if (params.paramsKey) meta.params_key = params.paramsKey;
+    if (params.maxQps !== undefined && params.maxQps > 0) meta.max_qps = String(params.maxQps);
     if (source.kind === 'grid') Object.assign(meta, { planned_at: String(source.plannedAt), tiers: JSON.stringify(source.tiers), margin_ms: String(source.marginMs) });
     for (const s of CHUNK_STATES) meta[`n_${s}`] = '0';
     const pipeline = this.redis.multi();
@@ -289,6 +297,21 @@ export class BackfillStore {
     return mode === 'enter' ? (verdict as GateVerdict) : undefined;
   }
 
+  /**
+   * Asks the call budget (call-budget.lua) whether a chunk of this backfill may call now: 0 when it may (the call
+   * is recorded), else how long to wait, ms (its job holds a reservation for then). `now` only for tests.
+   */
+  async spend(id: string, jobId: string, callId: string, now?: number): Promise<number> {
+    const args = [jobId, callId, String(CALL_RECORD_MS), String(CALL_RECORD_MAX), now === undefined ? '' : String(now)];
+    return Number(await runScript(this.redis, 'call-budget', [this.keys.meta(id), this.keys.calls(id)], args));
+  }
+
+  /** Sets or lifts (undefined) the cap of a backfill: the same command run again with another --max-qps. */
+  async setMaxQps(id: string, maxQps: number | undefined): Promise<void> {
+    if (maxQps === undefined) await this.redis.hdel(this.keys.meta(id), 'max_qps');
+    else await this.redis.hset(this.keys.meta(id), 'max_qps', String(maxQps));
+  }
+
   /** The window entry of a chunk, if it is in flight. */
   async inFlight(id: string, chunkId: string): Promise<InFlight | undefined> {
     const raw = await this.redis.hget(this.keys.inflight(id), chunkId);
@@ -314,22 +337,30 @@ export class BackfillStore {
     await this.redis.hincrby(this.keys.meta(id), counter, by);
   }
 
-  async summary(id: string): Promise<BackfillSummary | undefined> {
-    const m = await this.redis.hgetall(this.keys.meta(id));
+  async summary(id: string, now = Date.now()): Promise<BackfillSummary | undefined> {
+    const [[, raw], [, calls]] = (await this.redis.pipeline().hgetall(this.keys.meta(id)).zcount(this.keys.calls(id), `(${now - RATE_WINDOW_MS}`, String(now)).exec()) as [[unknown, Record<string, string>], [unknown, number]];
+    const m = raw ?? {};
+    if (!m.id) return undefined;
     // A backfill of the old layout not yet upgraded (legacy-layout.ts) keeps its domains in the meta.
-    return m.id ? toSummary(m, m.domains !== undefined ? m.domains.split(',').filter(Boolean) : await this.domains(id)) : undefined;
+    const domains = m.domains !== undefined ? m.domains.split(',').filter(Boolean) : await this.domains(id);
+    return { ...toSummary(m, domains), callRate: callRate(Number(calls ?? 0)) };
   }
 
-  /** Backfills, newest first (domains: the first few, see domainCount). */
-  async list(limit = 50): Promise<BackfillSummary[]> {
+  /**
+   * Backfills, newest first (domains: the first few, see domainCount), each with its calls per second over the
+   * last RATE_WINDOW_MS: one pipeline of reads, whatever the number of backfills.
+   */
+  async list(limit = 50, now = Date.now()): Promise<BackfillSummary[]> {
     const ids = await this.redis.zrevrange(this.keys.backfills, 0, limit - 1);
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.meta(id));
+    for (const id of ids) pipeline.hgetall(this.keys.meta(id)).zcount(this.keys.calls(id), `(${now - RATE_WINDOW_MS}`, String(now));
     const results = (await pipeline.exec()) ?? [];
     const out: BackfillSummary[] = [];
-    for (const [err, raw] of results) {
+    for (let i = 0; i + 1 < results.length; i += 2) {
+      const [err, raw] = results[i]!;
       const m = raw as Record<string, string> | undefined;
-      if (!err && m?.id) out.push(toSummary(m, (m.domain_head ?? '').split(',').filter(Boolean)));
+      const calls = Number(results[i + 1]![1] ?? 0);
+      if (!err && m?.id) out.push({ ...toSummary(m, (m.domain_head ?? '').split(',').filter(Boolean)), callRate: callRate(calls) });
     }
     return out;
   }
@@ -467,6 +498,8 @@ function toSummary(m: Record<string, string>, domains: string[]): BackfillSummar
     rows: n('rows'),
     halt,
     state,
+    maxQps: maxQpsOf(m),
+    callRate: 0,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The fetch stage: one BullMQ job per chunk of a backfill's window, exactly one API call per attempt, paced
  * globally. Before the call, the call gate (call-gate.lua) lets only one chunk ask about an account or a domain the
- * backfill has no answer for yet, so a wrong secret or an unknown domain costs one call, not one per chunk.
+ * backfill has no answer for yet, so a wrong secret or an unknown domain costs one call, not one per chunk; then
+ * the backfill's budget (call-budget.ts, `--max-qps`) delays a chunk of a capped backfill that spent its second.
  * Turns API outcomes into queue signals, by the reach of the error (classify-error.ts errorScope):
  * - throttled -> the whole queue slows down and no attempt is used; transient -> rethrow for backoff;
  * - InvalidStartTime.ValueNotSupported -> the chunk is re-planned at the next coarser tier;
@@ -10,6 +11,7 @@
  * - any other permanent error, or the last attempt -> the chunk fails with the API's code recorded.
  * Rows (none, for an empty answer) go to the load stage as job data, so a QuestDB outage never costs another call.
  */
+import { randomBytes } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { CdnApi } from '../aliyun/api-types.js';
 import { normaliseSrcTraffic } from '../aliyun/normalise-src-traffic.js';
@@ -92,6 +94,13 @@ export function createFetchProcessor(deps: FetchStageDeps): (job: Job<FetchJobDa
       // Another chunk is asking the API whether the account or this domain is usable: ask again shortly, without
       // using an attempt (a delayed job is not a failure).
       await job.moveToDelayed(Date.now() + (deps.gateWaitMs ?? DEFAULT_GATE_WAIT_MS), token);
+      throw new DelayedError();
+    }
+    // The backfill's budget (--max-qps, call-budget.ts) before the shared pacer: a capped backfill that spent its
+    // calls of the last second waits for its reserved time, without using an attempt; the pacer is not asked.
+    const budgetWaitMs = await store.spend(backfillId, job.id ?? chunk.id, `${job.id ?? chunk.id}:${randomBytes(4).toString('hex')}`);
+    if (budgetWaitMs > 0) {
+      await job.moveToDelayed(Date.now() + budgetWaitMs, token);
       throw new DelayedError();
     }
     const probe = verdict === 'probe';

@@ -32,6 +32,8 @@ export interface PipelineKeys {
   replanned(backfillId: string): string;
   /** Hash: domain -> `ok`, `probe:<chunk id>` or the JSON of the API's refusal. */
   domainStates(backfillId: string): string;
+  /** Sorted set: the backfill's recent calls and reservations (score: epoch ms), bounded (call-budget.lua). */
+  calls(backfillId: string): string;
   /** String: the lock of whoever tops the window up. */
   fillLock(backfillId: string): string;
   /** Every key of one backfill. */
@@ -61,12 +63,13 @@ export function pipelineKeys(prefix: string): PipelineKeys {
     replanned: (id: string) => `${bf(id)}:replanned`,
     domainStates: (id: string) => `${bf(id)}:dom`,
     fillLock: (id: string) => `${bf(id)}:fill`,
+    calls: (id: string) => `${bf(id)}:calls`,
     remembered: `${bk}:remembered`,
     layout: `${bk}:layout`,
     pacer: `${bk}:pacer`,
   };
   return {
     ...keys,
-    ofBackfill: (id) => [keys.meta(id), keys.domains(id), keys.list(id), keys.inflight(id), keys.failed(id), keys.replanned(id), keys.domainStates(id), keys.fillLock(id)],
+    ofBackfill: (id) => [keys.meta(id), keys.domains(id), keys.list(id), keys.inflight(id), keys.failed(id), keys.replanned(id), keys.domainStates(id), keys.fillLock(id), keys.calls(id)],
   };
 }

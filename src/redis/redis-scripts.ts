@@ -22,6 +22,7 @@ const SCRIPTS = {
   'window-claim': 2,
   'chunk-reopen': 3,
   'call-gate': 2,
+  'call-budget': 2,
   'watermark-advance': 1,
   'lock-release': 1,
   'lock-renew': 1,

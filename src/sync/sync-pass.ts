@@ -34,6 +34,8 @@ export interface SyncPassOptions {
   /** sync-plan.ts: `fresh` (default) or `archive`, and the domains synced fresh in archive mode. */
   readonly mode?: SyncMode | undefined;
   readonly freshDomains?: readonly string[] | undefined;
+  /** `--max-qps`: the most calls the pass may make in any one second (call-budget.ts); undefined: no cap. */
+  readonly maxQps?: number | undefined;
   readonly now: () => number;
   readonly tiers?: readonly Tier[] | undefined;
   readonly marginMs?: number | undefined;
@@ -113,7 +115,7 @@ export async function runSyncPass(options: SyncPassOptions): Promise<SyncPassRep
   const to = active.length > 0 ? Math.max(...active.map((r) => r.to)) : now;
   // The pass is listed before its chunks are queued, so a pass that dies here is still pruned later.
   await client.redis.zadd(syncKeys(options.prefix).passes, now, id);
-  await client.submit(id, { domains, from, to, refetch: true, unavailable: plan.unavailable, workClass: 'sync' }, plan.chunks, now);
+  await client.submit(id, { domains, from, to, refetch: true, unavailable: plan.unavailable, workClass: 'sync', maxQps: options.maxQps }, plan.chunks, now);
   options.logger?.info({ pass: id, domains: domains.length, chunks: plan.chunks.length, skipped: skipped.length }, 'sync pass started');
 
   const summary = await waitForBackfill(client, id, { signal: options.signal, pollMs: options.pollMs ?? 250 });

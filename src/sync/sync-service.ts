@@ -28,6 +28,8 @@ export interface SyncJobData {
   /** Absent in jobs written before modes existed: `fresh`. */
   readonly mode?: SyncMode | undefined;
   readonly freshDomains?: readonly string[] | undefined;
+  /** `--max-qps`: each pass's cap (call-budget.ts). */
+  readonly maxQps?: number | undefined;
 }
 
 export interface SyncServiceOptions {
@@ -48,6 +50,8 @@ export interface SyncServiceOptions {
   /** sync-plan.ts: `fresh` (default) or `archive`, and the domains kept fresh in archive mode. */
   readonly mode?: SyncMode | undefined;
   readonly freshDomains?: readonly string[] | undefined;
+  /** `--max-qps`: the most calls a pass may make in any one second (call-budget.ts); undefined: no cap. */
+  readonly maxQps?: number | undefined;
   /** Period of the schedule, ms; ignored with `once`. */
   readonly everyMs: number;
   /** Run one complete pass now, then stop (no schedule). */
@@ -134,6 +138,7 @@ export async function startSyncService(options: SyncServiceOptions): Promise<Run
           lookbackMs: data.lookbackMs,
           mode: data.mode,
           freshDomains: data.freshDomains,
+          maxQps: data.maxQps,
           now,
           tiers: options.tiers,
           marginMs: options.marginMs,
@@ -147,7 +152,7 @@ export async function startSyncService(options: SyncServiceOptions): Promise<Run
         await lock.release();
       }
     };
-    const data: SyncJobData = { selection: options.selection, since: options.since, lookbackMs: options.lookbackMs, mode: options.mode, freshDomains: options.freshDomains };
+    const data: SyncJobData = { selection: options.selection, since: options.since, lookbackMs: options.lookbackMs, mode: options.mode, freshDomains: options.freshDomains, ...(options.maxQps !== undefined ? { maxQps: options.maxQps } : {}) };
     let oncePass: Promise<SyncPassReport> | undefined;
     if (options.once) {
       oncePass = pass(data);

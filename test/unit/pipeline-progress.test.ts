@@ -86,6 +86,8 @@ function summary(over: Partial<BackfillSummary>): BackfillSummary {
     reused: 0,
     rows: 300,
     state: 'running',
+    maxQps: undefined,
+    callRate: 0,
     ...over,
   };
 }
