@@ -338,8 +338,11 @@ export class BackfillStore {
   }
 
   async summary(id: string, now = Date.now()): Promise<BackfillSummary | undefined> {
-    const [[, raw], [, calls]] = (await this.redis.pipeline().hgetall(this.keys.meta(id)).zcount(this.keys.calls(id), `(${now - RATE_WINDOW_MS}`, String(now)).exec()) as [[unknown, Record<string, string>], [unknown, number]];
-    const m = raw ?? {};
+    const replies = (await this.redis.pipeline().hgetall(this.keys.meta(id)).zcount(this.keys.calls(id), `(${now - RATE_WINDOW_MS}`, String(now)).exec()) ?? [];
+    // A pipeline answers errors (LOADING after a restart) instead of throwing them: a backfill is never "unknown" for that.
+    for (const [err] of replies) if (err) throw err;
+    const m = (replies[0]?.[1] ?? {}) as Record<string, string>;
+    const calls = replies[1]?.[1] as number | undefined;
     if (!m.id) return undefined;
     // A backfill of the old layout not yet upgraded (legacy-layout.ts) keeps its domains in the meta.
     const domains = m.domains !== undefined ? m.domains.split(',').filter(Boolean) : await this.domains(id);
