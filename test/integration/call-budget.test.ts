@@ -154,10 +154,10 @@ describe('call budget (--max-qps)', () => {
     const env = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret', REDIS_URL: 'redis://127.0.0.1:1' };
     for (const bad of ['0', '-1', '2.5', 'x', '1001']) {
       const b = await runCli(['backfill', '--domains', 'a.com', '--from', '2026-01-01', '--to', '2026-01-02', `--max-qps=${bad}`, '--detach'], env);
-      expect(b.stderr).toMatch(/--max-qps: must be a whole number from 1 to 1000/);
+      expect(b.stderr).toMatch(/--max-qps must be a whole number from 1 to 1000/);
       expect(b.code).toBe(2);
       const s = await runCli(['sync', '--once', '--domains', 'a.com', `--max-qps=${bad}`], env);
-      expect(s.stderr).toMatch(/--max-qps: must be a whole number from 1 to 1000/);
+      expect(s.stderr).toMatch(/--max-qps must be a whole number from 1 to 1000/);
       expect(s.code).toBe(2);
     }
   });
