@@ -28,6 +28,7 @@ import { pause } from '../core/sleep.js';
 import { DEFAULT_BACKOFF, flushFailureKind } from './flush-retry.js';
 import { asQuestDbEndpoint, type QuestDbEndpoint, type QuestDbHttp } from './questdb-access.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
+import { parseOrigin } from './ilp-sender.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 import { assertLoadableRows, type LoadRow } from './traffic-rows.js';
 
@@ -392,22 +393,6 @@ class TableUnusableError extends Error {}
 function positiveInt(value: number, name: string, max: number): number {
   if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new InvalidArgumentError(`must be a whole number from 1 to ${max}, got ${String(value)}`, name);
   return value;
-}
-
-function parseOrigin(raw: string): { scheme: 'http' | 'https'; host: string; port: number } {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new InvalidArgumentError(`is not a valid URL: ${JSON.stringify(raw)}`, 'questdbHttp');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`must be http:// or https://, got ${JSON.stringify(raw)}`, 'questdbHttp');
-  const scheme = url.protocol === 'https:' ? 'https' : 'http';
-  // The client's config string separates settings with ';' and takes the host verbatim.
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (host === '' || host.includes(';')) throw new InvalidArgumentError(`has no usable host: ${JSON.stringify(raw)}`, 'questdbHttp');
-  const port = url.port === '' ? (scheme === 'https' ? 443 : 80) : Number(url.port);
-  return { scheme, host, port };
 }
 
 function describe(err: unknown): string {
