@@ -5,8 +5,12 @@ import { main } from '../dist/cli.js';
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    // The command has returned: a connection still retrying (a service that went away during a stop) must not
-    // keep the process alive. The timer does not keep it alive by itself.
+    // The command has returned and closed what it opened: exit once stdout and stderr are written, instead of
+    // waiting for the event loop to empty. Libraries keep timers of their own after a clean close (the Redis
+    // parser shrinks its buffer pool for a second or two after a large reply) and a connection may still be
+    // retrying a service that went away during a stop; neither is work of ours, and neither should hold a
+    // finished command. The timer is the fallback for a stream that never drains (a reader that went away).
+    exitWhenWritten(code);
     setTimeout(() => process.exit(code), 5_000).unref();
   },
   (err) => {
@@ -15,3 +19,18 @@ main(process.argv.slice(2)).then(
     process.exitCode = 70;
   },
 );
+
+function exitWhenWritten(code) {
+  const pending = [process.stdout, process.stderr].filter((s) => s.writableLength > 0);
+  if (pending.length === 0) {
+    process.exit(code);
+    return;
+  }
+  let left = pending.length;
+  for (const stream of pending) {
+    stream.once('drain', () => {
+      left -= 1;
+      if (left === 0) process.exit(code);
+    });
+  }
+}

@@ -3,6 +3,7 @@ import { loadConfig } from '../core/config.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { PRIORITY } from '../pipeline/pipeline-jobs.js';
 import { RATE_WINDOW_MS } from '../pipeline/call-budget.js';
+import { SUMMARY_DOMAINS } from '../pipeline/backfill-runner.js';
 import { WORKER_SILENT_MS, type WorkClass, type BackfillSummary, type ChunkFailure, type Halt, type RefusedDomain } from '../pipeline/backfill-store.js';
 import { ACCOUNT_SCOPED_CODES } from '../aliyun/classify-error.js';
 import { openPipelineClient } from '../app/app-runtime.js';
@@ -26,7 +27,7 @@ export const statusCommand = commandBody({
         ctx.stdout.write(formatSpending(list));
         return EXIT_OK;
       }
-      const summary = await client.store.summary(id);
+      const summary = await client.store.summary(id, { domains: SUMMARY_DOMAINS });
       if (!summary) throw new InvalidArgumentError(`no backfill with id ${JSON.stringify(id)}`, 'ID');
       ctx.stdout.write(formatDetail(summary, advancing));
       if (summary.halt) ctx.stdout.write(formatHalt(summary.halt));
@@ -73,7 +74,7 @@ export function formatDetail(s: BackfillSummary, advancing = true): string {
     `backfill ${s.id}  (${shownState(s, advancing)})`,
     `  created   ${new Date(s.createdAt).toISOString()}${s.finishedAt ? `, ended ${new Date(s.finishedAt).toISOString()}` : ''}`,
     `  range     ${describeRange(s.from, s.to)}${s.refetch ? '  (--refetch)' : ''}`,
-    `  domains   ${s.domainCount > 20 ? `${s.domains.slice(0, 20).join(', ')} and ${s.domainCount - 20} more` : s.domains.join(', ')}`,
+    `  domains   ${s.domainCount > SUMMARY_DOMAINS ? `${s.domains.slice(0, SUMMARY_DOMAINS).join(', ')} and ${s.domainCount - SUMMARY_DOMAINS} more` : s.domains.join(', ')}`,
     `  chunks    ${s.total - s.counts.replanned} planned: ${s.counts.loaded} loaded, ${s.counts.empty} empty, ${s.counts.failed} failed, ` +
       `${s.counts.refused} refused, ${s.counts.pending} pending (${s.waiting} not yet queued), ${s.counts.fetching} fetching, ${s.counts.loading} loading ` +
       `(${s.reused} reused, ${s.counts.replanned} re-planned)`,

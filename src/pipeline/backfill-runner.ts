@@ -108,6 +108,9 @@ export interface WaitOptions {
   readonly onRedisUnavailable?: (err: ServiceUnavailableError) => void;
 }
 
+/** Domains in the summaries waitForBackfill() reads and returns (their count is domainCount). */
+export const SUMMARY_DOMAINS = 20;
+
 export const DEFAULT_REDIS_OUTAGE_MS = 10 * 60_000;
 
 /**
@@ -119,7 +122,8 @@ export async function waitForBackfill(client: PipelineClient, id: string, option
   for (;;) {
     let summary: BackfillSummary | undefined;
     try {
-      summary = await client.store.summary(id);
+      // The domain list's head only: a poll of a 10,000-domain backfill must not read every name each time.
+      summary = await client.store.summary(id, { domains: SUMMARY_DOMAINS });
       outageSince = undefined;
     } catch (err) {
       const unavailable = asRedisUnavailable(err);

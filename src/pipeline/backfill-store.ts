@@ -17,6 +17,7 @@ import type { Tier } from '../aliyun/tiers.js';
 import { CHUNK_STATES, type ChunkState } from '../core/chunk-outcome.js';
 import type { Chunk, UnavailableRange } from '../core/model.js';
 import type { TemplateGap } from '../plan/plan-backfill.js';
+import { MAX_DOMAIN_LENGTH } from '../plan/parse-domains.js';
 import { runScript } from '../redis/redis-scripts.js';
 import { pipelineKeys, type PipelineKeys } from './pipeline-keys.js';
 import { CALL_RECORD_MAX, CALL_RECORD_MS, callRate, maxQpsOf, RATE_WINDOW_MS } from './call-budget.js';
@@ -70,7 +71,7 @@ export interface BackfillSummary {
   readonly createdAt: number;
   /** When the last chunk ended, if it has. */
   readonly finishedAt: number | undefined;
-  /** Every domain for summary(); the first few for list() (see domainCount). */
+  /** Every domain for summary(), or its first `domains` when asked for fewer; the first few for list() (see domainCount). */
   readonly domains: readonly string[];
   readonly domainCount: number;
   readonly from: number;
@@ -234,9 +235,23 @@ export class BackfillStore {
     return m.id ? m : undefined;
   }
 
-  async domains(id: string): Promise<string[]> {
-    const raw = await this.redis.get(this.keys.domains(id));
-    return raw ? raw.split(',').filter(Boolean) : [];
+  /**
+   * The backfill's domains, or only the first `limit`: a range read of the list's head, so a progress poll or
+   * `status` of a 10,000-domain backfill reads a few KB, not 250 KB (a reply that large also keeps the Redis
+   * parser's buffer pool, and with it a short-lived process, alive for a second after it quits).
+   */
+  async domains(id: string, limit?: number): Promise<string[]> {
+    if (limit === undefined) {
+      const raw = await this.redis.get(this.keys.domains(id));
+      return raw ? raw.split(',').filter(Boolean) : [];
+    }
+    if (limit <= 0) return [];
+    const bytes = limit * (MAX_DOMAIN_LENGTH + 1);
+    const raw = await this.redis.getrange(this.keys.domains(id), 0, bytes - 1);
+    const names = raw.split(',');
+    // A head cut mid-name ends with a fragment: drop it.
+    if (raw.length === bytes) names.pop();
+    return names.filter(Boolean).slice(0, limit);
   }
 
   /** Chunks [from, from + n) of a list source. */
@@ -337,7 +352,9 @@ export class BackfillStore {
     await this.redis.hincrby(this.keys.meta(id), counter, by);
   }
 
-  async summary(id: string, now = Date.now()): Promise<BackfillSummary | undefined> {
+  /** The backfill's bookkeeping; `domains` limits the domain list read (default every domain). */
+  async summary(id: string, options: { readonly now?: number; readonly domains?: number } = {}): Promise<BackfillSummary | undefined> {
+    const now = options.now ?? Date.now();
     const replies = (await this.redis.pipeline().hgetall(this.keys.meta(id)).zcount(this.keys.calls(id), `(${now - RATE_WINDOW_MS}`, String(now)).exec()) ?? [];
     // A pipeline answers errors (LOADING after a restart) instead of throwing them: a backfill is never "unknown" for that.
     for (const [err] of replies) if (err) throw err;
@@ -345,7 +362,7 @@ export class BackfillStore {
     const calls = replies[1]?.[1] as number | undefined;
     if (!m.id) return undefined;
     // A backfill of the old layout not yet upgraded (legacy-layout.ts) keeps its domains in the meta.
-    const domains = m.domains !== undefined ? m.domains.split(',').filter(Boolean) : await this.domains(id);
+    const domains = m.domains !== undefined ? m.domains.split(',').filter(Boolean).slice(0, options.domains) : await this.domains(id, options.domains);
     return { ...toSummary(m, domains), callRate: callRate(Number(calls ?? 0)) };
   }
 

@@ -13,6 +13,8 @@ import { InvalidArgumentError } from '../core/errors.js';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const MAX_LENGTH = 253;
+/** The longest name validateDomain() accepts (a wildcard's `*.` included). */
+export const MAX_DOMAIN_LENGTH = MAX_LENGTH;
 
 /**
  * Validates one domain name and returns it lower-cased.
