@@ -1,7 +1,8 @@
 /**
  * Group commit for the load stage: rows submitted by many load jobs within a short window go to QuestDB in one
- * loader call, then their chunks' ledger entries in one ledger write, and every submitter learns the outcome of
- * that flush. The ledger is written after the rows, never before (store/chunk-ledger.ts). Flushes never overlap.
+ * loader call (a lone chunk after a quiet moment goes at once), then their chunks' ledger entries in one ledger
+ * write, and every submitter learns the outcome of that flush. The ledger is written after the rows, never before
+ * (store/chunk-ledger.ts). Flushes never overlap.
  */
 import type { TrafficRow } from '../core/model.js';
 import type { LedgerEntry, LedgerWriter } from '../store/chunk-ledger.js';
@@ -15,8 +16,13 @@ export interface RowSink {
 export interface LoadBatcherOptions {
   /** Flush once this many rows wait (default: the loader's DEFAULT_BATCH_ROWS, one flush of QuestDB). */
   readonly maxRows?: number;
-  /** Flush at the latest this long after the first row of a batch arrived, ms (default 250). */
+  /**
+   * Flushes start at most this often, ms (default 250): rows that arrive while the batcher is idle go out at once,
+   * rows that arrive within this long of the last flush's start wait for the rest of it, with whatever comes next.
+   */
   readonly maxWaitMs?: number;
+  /** The clock (tests). */
+  readonly now?: () => number;
   /** Where the chunks of each flush are recorded once their rows are in (none: nothing recorded). */
   readonly ledger?: LedgerWriter | undefined;
 }
@@ -37,6 +43,8 @@ export class LoadBatcher {
   private readonly maxRows: number;
   private readonly maxWaitMs: number;
   private readonly ledger: LedgerWriter | undefined;
+  private readonly now: () => number;
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
   /** Flushes done so far (for tests and metrics). */
   flushes = 0;
 
@@ -47,6 +55,7 @@ export class LoadBatcher {
     this.maxRows = options.maxRows ?? DEFAULT_BATCH_ROWS;
     this.maxWaitMs = options.maxWaitMs ?? 250;
     this.ledger = options.ledger;
+    this.now = options.now ?? Date.now;
   }
 
   /** Resolves once these rows were accepted by the sink (and `entry` by the ledger), rejects with the error otherwise. */
@@ -56,7 +65,10 @@ export class LoadBatcher {
       if (entry) this.entries.push(entry);
       this.waiters.push({ resolve, reject });
       if (this.rows.length >= this.maxRows) this.flushNow();
-      else this.timer ??= setTimeout(() => this.flushNow(), this.maxWaitMs);
+      // Idle: at the end of this turn of the event loop (rows handed over together still share a flush), so a lone
+      // chunk is not held back; busy: with the next flush, at most one per maxWaitMs, so a stream of chunks still
+      // goes to QuestDB in few large writes.
+      else this.timer ??= setTimeout(() => this.flushNow(), Math.max(0, this.lastFlushAt + this.maxWaitMs - this.now()));
     });
   }
 
@@ -76,6 +88,7 @@ export class LoadBatcher {
     this.entries = [];
     this.waiters = [];
     if (waiters.length === 0) return;
+    this.lastFlushAt = this.now();
     this.flushing = this.flushing.then(async () => {
       try {
         if (rows.length > 0) await this.sink.load(rows);
