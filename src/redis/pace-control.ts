@@ -8,7 +8,8 @@
  * its quota is spent. So the pacer thinks in the same seconds (Redis' clock stands in for the API's: both are
  * NTP-synced servers):
  * - each second has `limit` evenly spaced slots in the first half of its first `1000 - guardMs` ms (the grant
- *   span; the other half is room for callers that wake late); the last `guardMs` ms grant nothing, so a call that
+ *   span; the other half is room for callers that wake late, and for a lone caller that finds the pacer idle:
+ *   it calls at once); the last `guardMs` ms grant nothing, so a call that
  *   leaves late (a busy event loop, the network) still arrives in its own second. The guard costs no rate:
  *   `limit` calls fit in every second whatever its length;
  * - never more than `limit` grants in one second, and never more than `qps` in any sliding 1000 ms (a log of
@@ -110,9 +111,21 @@ export function gridSlot(params: PaceParams, limit: number, fromUs: number): num
   return second * US_PER_S + Math.ceil(k * spacing);
 }
 
-/** Reserves the caller's slot; returns the wait until it, microseconds (pacer-reserve.lua). */
+/**
+ * Reserves the caller's slot; returns the wait until it, microseconds (pacer-reserve.lua).
+ *
+ * A caller that finds the pacer idle (no slot reserved ahead of now) past the second's grid but before its guard
+ * calls at once instead of waiting up to 600 ms for the next second: a lone call (a one-chunk backfill, a sync
+ * pass's first) costs no wait. Callers after it get the next second's grid as before, and confirm() keeps the
+ * per-second limit and the sliding second for this grant as for any other.
+ */
 export function reserve(params: PaceParams, state: PaceState, nowUs: number): number {
   const slot = gridSlot(params, state.limit, Math.max(nowUs, state.nextUs));
+  const second = Math.floor(nowUs / US_PER_S);
+  if (state.nextUs <= nowUs && slot >= (second + 1) * US_PER_S && nowUs - second * US_PER_S < grantSpanUs(params)) {
+    state.nextUs = slot;
+    return 0;
+  }
   state.nextUs = slot + 1;
   return slot - nowUs;
 }

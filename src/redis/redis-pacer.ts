@@ -4,7 +4,8 @@
  * one decision of pace-control.ts (the specification, with the reasons):
  * 1. reserve: one key holds the next free slot of a per-second grid (`limit` slots spread over the first half of
  *    the 1000 - guardMs ms of each second in which calls are granted; the other half is room for late callers);
- *    each caller gets its own slot and sleeps until then (even pacing, no stampede of waiting workers);
+ *    each caller gets its own slot and sleeps until then (even pacing, no stampede of waiting workers); a caller
+ *    that finds the pacer idle past the grid calls at once rather than wait for the next second;
  * 2. confirm: at its slot the caller may call only if its second has granted fewer than `limit`, the second's
  *    guard has not begun, and fewer than qps grants are logged in the last 1000 ms; otherwise it waits and
  *    reserves again (or, for the sliding log, confirms again a moment later). A caller that woke late is logged
@@ -92,7 +93,7 @@ export function paceScripts(redis: Redis, key: string, options: PacerOptions): P
   const clock = (nowUs: number | undefined): string => (nowUs === undefined ? '' : String(nowUs));
   return {
     async reserve(nowUs) {
-      return Number(await runScript(redis, 'pacer-reserve', [key, keys.state], [qps, grid, clock(nowUs)]));
+      return Number(await runScript(redis, 'pacer-reserve', [key, keys.state], [qps, grid, clock(nowUs), span]));
     },
     async confirm(nowUs) {
       const [waitUs, atUs, then] = (await runScript(redis, 'pacer-confirm', [keys.state, keys.log, keys.grants], [qps, span, `${member}-${++sequence}`, label, recordLength, kept, String(PROBE_WAIT_S), clock(nowUs)])) as [string, string, string];

@@ -65,6 +65,29 @@ describe('pacer Lua scripts', () => {
     expect((await readGrants(redis, key)).map((g) => g.atUs)).toEqual(grants);
   });
 
+  it('decide alike for callers that come now and then (an idle pacer past the grid lets them call at once)', async () => {
+    const params: PaceParams = { qps: 10, guardMs: 200 };
+    const key = `${prefix}:bk:pacer-idle`;
+    const scripts = paceScripts(redis, key, { ...params, label: 'idle' });
+    const model = initialPaceState(params);
+    const random = seededRandom(7);
+    let now = 1_800_000_000 * US_PER_S + 654_321;
+    let atOnceLate = 0;
+    for (let step = 0; step < 400; step++) {
+      // Mostly quiet spells of up to 1.5 s, sometimes a few callers close together.
+      now += random() < 0.7 ? Math.floor(random() * 1_500_000) : Math.floor(random() * 20_000);
+      const idle = model.nextUs <= now;
+      const wait = reserve(params, model, now);
+      expect(await scripts.reserve(now), `reserve at step ${step}`).toBe(wait);
+      if (idle && wait === 0 && now % US_PER_S >= 400_000) atOnceLate++;
+      const at = now + wait;
+      const expected = confirm(params, model, at);
+      expect(await scripts.confirm(at), `confirm at step ${step}`).toEqual(expected);
+    }
+    // The branch was taken often: callers past the grid (400 ms at qps 10) and before the guard went at once.
+    expect(atOnceLate).toBeGreaterThan(50);
+  });
+
   it('a throttle reported on the real clock closes the rest of its second to every caller and lowers the limit', async () => {
     const key = `${prefix}:bk:pacer-throttle`;
     const a = createRedisPacer(redis, key, { qps: 10, guardMs: 200, label: 'a' });

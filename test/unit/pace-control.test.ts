@@ -46,6 +46,21 @@ describe('reserve and confirm', () => {
     expect(slots.map((w) => w / MS)).toEqual([0, 40, 80, 120, 160, 200, 240, 280, 320, 360, 1000]);
   });
 
+  it('lets a caller that finds the pacer idle past the grid call at once; the next one waits for the next second', () => {
+    const state = initialPaceState(P);
+    expect(reserve(P, state, T + 600 * MS)).toBe(0);
+    expect(confirm(P, state, T + 600 * MS)).toEqual({ grantUs: T + 600 * MS });
+    // Not idle any more: the next caller gets the next second's first slot, the one after it the second slot.
+    expect(reserve(P, state, T + 610 * MS)).toBe(390 * MS);
+    expect(reserve(P, state, T + 620 * MS)).toBe(420 * MS);
+    // In the guard, even an idle pacer waits for the next second.
+    const guarded = initialPaceState(P);
+    expect(reserve(P, guarded, T + 850 * MS)).toBe(150 * MS);
+    // Idle inside the grid: the next slot of the grid, as before (at most one spacing away).
+    const early = initialPaceState(P);
+    expect(reserve(P, early, T + 10 * MS)).toBe(30 * MS);
+  });
+
   it('grants nothing in the guard, nor an 11th call in a second, nor over qps in a sliding second', () => {
     const state = initialPaceState(P);
     expect(confirm(P, state, T + 800 * MS)).toEqual({ waitUs: 200 * MS, again: 'reserve' });
