@@ -123,7 +123,7 @@ export function createFetchProcessor(deps: FetchStageDeps): (job: Job<FetchJobDa
     }
     if (probe) await store.gate(backfillId, 'confirm', chunk.domain, chunk.id);
     const provisional = chunkHasProvisionalSlots(chunk, deps.tiers, fetchedAt);
-    const calls = job.attemptsStarted;
+    const calls = callsMade(job);
     // Empty answers go through the load stage too: the ledger records them, so a domain without traffic costs no
     // call on a rerun.
     const data: LoadJobData = { backfillId, chunk, fetchedAt, provisional, calls, round, rows: compactRows(rows) };
@@ -154,6 +154,7 @@ async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, token
     await deps.fetchQueue.rateLimit(pauseMs);
     await store.transition(backfillId, chunk.id, 'pending', { now });
     logger.debug({ chunk: chunk.id, code, pauseMs }, 'throttled: the queue slows down, no attempt used');
+    await job.updateData({ ...job.data, calls: callsMade(job) });
     // Delayed rather than RateLimitError: BullMQ puts a rate-limited job with a priority back without waking any
     // worker (they sleep out their drain delay, 5 s); a delayed job is promoted with a wake-up. Neither uses an
     // attempt. The pacer's pause slows every worker down meanwhile.
@@ -169,7 +170,7 @@ async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, token
       await store.transition(backfillId, chunk.id, 'replanned', { now, replanned: { code, chunk, into: replacements, round } });
       const m = (await store.meta(backfillId)) ?? {};
       await deps.window.enqueue(backfillId, m, replacements, round, chunk.id);
-      logOutcome(logger, chunk, { outcome: 'replanned', rows: 0, calls: job.attemptsStarted, durationMs: Date.now() - started, code, into: replacements.map((c) => c.id) });
+      logOutcome(logger, chunk, { outcome: 'replanned', rows: 0, calls: callsMade(job), durationMs: Date.now() - started, code, into: replacements.map((c) => c.id) });
       return 'replanned';
     }
   }
@@ -192,15 +193,21 @@ async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, token
   if (permanent || lastAttempt) {
     if (probe) await store.gate(backfillId, 'release', chunk.domain, chunk.id);
     await endChunk(deps, backfillId, chunk, 'failed', { code, message });
-    logOutcome(logger, chunk, { outcome: 'failed', rows: 0, calls: job.attemptsStarted, durationMs: Date.now() - started, code, message });
+    logOutcome(logger, chunk, { outcome: 'failed', rows: 0, calls: callsMade(job), durationMs: Date.now() - started, code, message });
     // UnrecoverableError also ends a job whose content-error budget is smaller than its BullMQ attempts.
     // What BullMQ keeps as failedReason (Redis, the dashboard): the code and the message.
     throw new UnrecoverableError(message.startsWith(code) ? message : `${code}: ${message}`);
   }
   await store.increment(backfillId, 'retries');
+  await job.updateData({ ...job.data, calls: callsMade(job) });
   await store.transition(backfillId, chunk.id, 'pending', { now });
   logger.debug({ chunk: chunk.id, code, attempt: job.attemptsMade + 1, of: attempts }, 'transient failure: retrying with backoff');
   throw err;
+}
+
+/** The calls made for the job's chunk, this run's included (called once the run has made its call). */
+function callsMade(job: Job<FetchJobData>): number {
+  return (job.data.calls ?? 0) + 1;
 }
 
 /** A wrong answer rather than a failed exchange: see CONTENT_ATTEMPTS. */

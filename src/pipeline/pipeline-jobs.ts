@@ -18,6 +18,11 @@ export interface FetchJobData {
   readonly replannedFrom?: string | undefined;
   /** core/job-fingerprint.ts: the endpoint and account it was planned for; a worker of another refuses it. */
   readonly fingerprint?: string | undefined;
+  /**
+   * API calls made for this chunk by earlier runs of the job (throttled or failed): what its log line reports. Not
+   * BullMQ's attemptsStarted, which also counts the starts that waited at the call gate or the budget and made none.
+   */
+  readonly calls?: number | undefined;
 }
 
 /** Rows as [ts (epoch ms), intervalS, value]: about 30 bytes of JSON each. */

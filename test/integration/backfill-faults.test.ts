@@ -6,7 +6,8 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { FETCH_ATTEMPTS } from '../../src/pipeline/pipeline-jobs.js';
-import { backfillIdOf, cliEnv, DAY, endedChunks, expectedRows, HOUR, hoursRange, readRows, REDIS_URL, runCli, uniqueDomains, useTestScope, withPipelineClient } from '../helpers/pipeline-fixture.js';
+import { jsonLines } from '../helpers/reliability-fixture.js';
+import { backfillIdOf, cliEnv, DAY, endedChunks, expectedRows, HOUR, hoursRange, readRows, REDIS_URL, runCli, spawnCli, uniqueDomains, useTestScope, withPipelineClient } from '../helpers/pipeline-fixture.js';
 
 async function keysUnder(prefix: string): Promise<number> {
   const redis = new Redis(REDIS_URL);
@@ -71,6 +72,23 @@ describe('backfill: faults and failures', () => {
       calls: throttles + 1,
     });
     expect(sim.stats().calls).toBe(throttles + 1);
+  }, 60_000);
+
+  it("counts on each chunk's line the calls made for it, not the starts that waited at the call gate", async () => {
+    const domains = uniqueDomains(1);
+    const prefix = scope.prefix();
+    // The first call (the probe: the other chunks wait at the call gate meanwhile) is throttled 3 times, each
+    // answer asking for 600 ms of patience: the waiting chunks start and wait again several times, calling nothing.
+    const sim = await scope.simulator(domains, { qps: 50, throttle: { retryAfterMs: 600 }, faults: { throttleRate: 1, maxFaults: 3 } });
+    const { from, to } = hoursRange(3, 3 * DAY);
+    // A process of its own: its JSON log lines are what is checked.
+    const child = spawnCli(['backfill', '--domains', domains[0]!, '--from', from, '--to', to], cliEnv(sim, prefix, { CDN_API_QPS: '50', LOG_LEVEL: 'info' }));
+    expect(await child.closed).toBe(0);
+    const lines = jsonLines(child.output()).filter((l) => l.msg === 'chunk ended');
+    expect(lines.map((l) => l.outcome)).toEqual(['loaded', 'loaded', 'loaded']);
+    // The probe made 4 calls (3 throttled, then answered); the two others one each: 6, as the simulator saw.
+    expect(lines.map((l) => Number(l.calls)).sort((a, b) => a - b)).toEqual([1, 1, 4]);
+    expect(sim.stats().calls).toBe(6);
   }, 60_000);
 
   it.each([
