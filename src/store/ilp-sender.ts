@@ -1,6 +1,6 @@
 /**
- * One ILP-over-HTTP Sender for a QuestDB endpoint, built the way the chunk ledger needs it (the same settings as
- * TrafficLoader's): protocol version pinned (so it can be created while QuestDB is still starting), auto-flush off
+ * ILP-over-HTTP Senders for a QuestDB endpoint, one set of settings for every writer (TrafficLoader's pair and the
+ * chunk ledger's one): protocol version pinned (so it can be created while QuestDB is still starting), auto-flush off
  * (the caller decides what one transaction is), one attempt per flush (the node:http transport and no retries of the
  * client's own: its undici RetryAgent never ends a flush to a refused port, see traffic-loader.ts), the endpoint's
  * credentials, and an agent of its own that carries the private CA and is destroyed with the Sender.
@@ -25,8 +25,24 @@ export interface IlpSender {
   close(): Promise<void>;
 }
 
+/** Senders sharing one agent: close() closes them all, then destroys the agent. */
+export interface IlpSenders {
+  readonly senders: readonly Sender[];
+  close(): Promise<void>;
+}
+
 /** @throws InvalidArgumentError for a questdbHttp that is not an http(s) URL with a usable host. */
 export async function createIlpSender(questdbHttp: QuestDbHttp, options: IlpSenderOptions): Promise<IlpSender> {
+  const { senders, close } = await createIlpSenders(questdbHttp, options, 1);
+  return { sender: senders[0]!, close };
+}
+
+/**
+ * `count` Senders with these settings over one agent (TrafficLoader builds a batch in one while the other flushes).
+ *
+ * @throws InvalidArgumentError for a questdbHttp that is not an http(s) URL with a usable host.
+ */
+export async function createIlpSenders(questdbHttp: QuestDbHttp, options: IlpSenderOptions, count: number): Promise<IlpSenders> {
   const endpoint = asQuestDbEndpoint(questdbHttp);
   const origin = parseOrigin(endpoint.origin);
   const conf = [
@@ -40,20 +56,24 @@ export async function createIlpSender(questdbHttp: QuestDbHttp, options: IlpSend
     `max_buf_size=${options.maxBufBytes ?? 64 * 1024 * 1024}`,
     ...endpoint.senderAuth,
   ].join(';');
+  // Our own agent, destroyed by close(): the client's shared default agent would keep sockets open after us. It
+  // carries the private CA itself (a node:https agent's options win over the request's).
   const ca = endpoint.ca;
   const agent = origin.scheme === 'https' ? new HttpsAgent({ keepAlive: true, ...(ca ? { ca } : {}) }) : new HttpAgent({ keepAlive: true });
   const logger = options.logger;
-  const sender = await Sender.fromConfig(conf, {
+  const extra = {
     agent,
     // The client logs a debug line per row; only its warnings and errors are worth keeping.
     log: (level: string, message: string | Error) => {
       if (level === 'error' || level === 'warn') logger?.warn({ questdbClient: level }, String(message));
     },
-  });
+  };
+  const senders: Sender[] = [];
+  for (let i = 0; i < count; i++) senders.push(await Sender.fromConfig(conf, extra));
   return {
-    sender,
+    senders,
     async close() {
-      await sender.close();
+      for (const sender of senders) await sender.close();
       agent.destroy();
     },
   };

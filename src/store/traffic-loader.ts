@@ -18,9 +18,7 @@
  * (measured with 4.2.0: past 15 s at retry_timeout 0, 1 and 300; the node:http transport failed in
  * 0.2 s). A flush that cannot end cannot be retried by anyone.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { Sender } from '@questdb/nodejs-client';
+import type { Sender } from '@questdb/nodejs-client';
 import { InvalidArgumentError, LoadError, ServiceUnavailableError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { backoffDelayMs, type BackoffPolicy } from '../core/backoff.js';
@@ -28,7 +26,7 @@ import { pause } from '../core/sleep.js';
 import { DEFAULT_BACKOFF, flushFailureKind } from './flush-retry.js';
 import { asQuestDbEndpoint, type QuestDbEndpoint, type QuestDbHttp } from './questdb-access.js';
 import { execSql, rowsAsObjects } from './questdb-http.js';
-import { parseOrigin } from './ilp-sender.js';
+import { createIlpSenders, type IlpSenders } from './ilp-sender.js';
 import { assertSqlName, quoteStringLiteral } from './sql-quote.js';
 import { assertLoadableRows, type LoadRow } from './traffic-rows.js';
 
@@ -121,7 +119,7 @@ const ROWS_PER_YIELD = 4_096;
  */
 export class TrafficLoader {
   private readonly senders: readonly [Sender, Sender];
-  private readonly agent: HttpAgent;
+  private readonly ilp: IlpSenders;
   private readonly table: string;
   private readonly questdb: QuestDbEndpoint;
   private readonly batchRows: number;
@@ -135,9 +133,9 @@ export class TrafficLoader {
   private tableVerified = false;
   private closed = false;
 
-  private constructor(senders: readonly [Sender, Sender], agent: HttpAgent, options: Required<Pick<TrafficLoaderOptions, 'questdbHttp' | 'table' | 'batchRows' | 'deadlineMs'>> & TrafficLoaderOptions) {
-    this.senders = senders;
-    this.agent = agent;
+  private constructor(ilp: IlpSenders, options: Required<Pick<TrafficLoaderOptions, 'questdbHttp' | 'table' | 'batchRows' | 'deadlineMs'>> & TrafficLoaderOptions) {
+    this.senders = [ilp.senders[0]!, ilp.senders[1]!];
+    this.ilp = ilp;
     this.table = options.table;
     this.questdb = asQuestDbEndpoint(options.questdbHttp);
     this.batchRows = options.batchRows;
@@ -165,34 +163,10 @@ export class TrafficLoader {
       throw new InvalidArgumentError(`must be 'loader' or 'caller', got ${JSON.stringify(options.retries)}`, 'retries');
     }
     const endpoint = asQuestDbEndpoint(options.questdbHttp);
-    const origin = parseOrigin(endpoint.origin);
     const initBuf = Math.min(Math.max(64 * 1024, batchRows * BYTES_PER_ROW_ESTIMATE), 256 * 1024 * 1024);
-    const conf = [
-      `${origin.scheme}::addr=${origin.host}:${origin.port}`,
-      'auto_flush=off',
-      'protocol_version=2',
-      // One attempt per flush: the node:http transport, and none of the client's own retries (see the header).
-      'stdlib_http=on',
-      `request_timeout=${requestTimeoutMs}`,
-      'retry_timeout=0',
-      `init_buf_size=${initBuf}`,
-      `max_buf_size=${MAX_BUFFER_BYTES}`,
-      ...endpoint.senderAuth,
-    ].join(';');
-    // Our own agent, destroyed by close(): the client's shared default agent would keep sockets open after us. It
-    // carries the private CA itself (a node:https agent's options win over the request's).
-    const ca = endpoint.ca;
-    const agent = origin.scheme === 'https' ? new HttpsAgent({ keepAlive: true, ...(ca ? { ca } : {}) }) : new HttpAgent({ keepAlive: true });
-    const logger = options.logger;
-    const extra = {
-      agent,
-      // The client logs a debug line per row; only its warnings and errors are worth keeping.
-      log: (level: string, message: string | Error) => {
-        if (level === 'error' || level === 'warn') logger?.warn({ questdbClient: level }, String(message));
-      },
-    };
-    const senders = [await Sender.fromConfig(conf, extra), await Sender.fromConfig(conf, extra)] as const;
-    return new TrafficLoader(senders, agent, { ...options, questdbHttp: endpoint, table, batchRows, deadlineMs });
+    // One attempt per flush: the node:http transport, and none of the client's own retries (see the header).
+    const ilp = await createIlpSenders(endpoint, { requestTimeoutMs, initBufBytes: initBuf, maxBufBytes: MAX_BUFFER_BYTES, logger: options.logger }, 2);
+    return new TrafficLoader(ilp, { ...options, questdbHttp: endpoint, table, batchRows, deadlineMs });
   }
 
   /**
@@ -215,8 +189,7 @@ export class TrafficLoader {
     if (this.closed) return;
     this.closed = true;
     await this.tail;
-    for (const sender of this.senders) await sender.close();
-    this.agent.destroy();
+    await this.ilp.close();
   }
 
   private async loadNow(rows: readonly LoadRow[], options: LoadOptions): Promise<LoadResult> {
