@@ -21,16 +21,13 @@ main(process.argv.slice(2)).then(
 );
 
 function exitWhenWritten(code) {
-  const pending = [process.stdout, process.stderr].filter((s) => s.writableLength > 0);
-  if (pending.length === 0) {
-    process.exit(code);
-    return;
-  }
-  let left = pending.length;
-  for (const stream of pending) {
-    stream.once('drain', () => {
-      left -= 1;
-      if (left === 0) process.exit(code);
-    });
-  }
+  // An empty write's callback runs once every earlier write of that stream has been handed to the system ('drain'
+  // fires only after a write that filled the buffer).
+  let left = 2;
+  const written = () => {
+    left -= 1;
+    if (left === 0) process.exit(code);
+  };
+  process.stdout.write('', written);
+  process.stderr.write('', written);
 }

@@ -362,8 +362,11 @@ export class BackfillStore {
     const calls = replies[1]?.[1] as number | undefined;
     if (!m.id) return undefined;
     // A backfill of the old layout not yet upgraded (legacy-layout.ts) keeps its domains in the meta.
-    const domains = m.domains !== undefined ? m.domains.split(',').filter(Boolean).slice(0, options.domains) : await this.domains(id, options.domains);
-    return { ...toSummary(m, domains), callRate: callRate(Number(calls ?? 0)) };
+    if (m.domains !== undefined) {
+      const all = m.domains.split(',').filter(Boolean);
+      return { ...toSummary({ domain_count: String(all.length), ...m }, all.slice(0, options.domains)), callRate: callRate(Number(calls ?? 0)) };
+    }
+    return { ...toSummary(m, await this.domains(id, options.domains)), callRate: callRate(Number(calls ?? 0)) };
   }
 
   /**

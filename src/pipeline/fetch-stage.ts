@@ -154,7 +154,7 @@ async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, token
     await deps.fetchQueue.rateLimit(pauseMs);
     await store.transition(backfillId, chunk.id, 'pending', { now });
     logger.debug({ chunk: chunk.id, code, pauseMs }, 'throttled: the queue slows down, no attempt used');
-    await job.updateData({ ...job.data, calls: callsMade(job) });
+    await recordCalls(job);
     // Delayed rather than RateLimitError: BullMQ puts a rate-limited job with a priority back without waking any
     // worker (they sleep out their drain delay, 5 s); a delayed job is promoted with a wake-up. Neither uses an
     // attempt. The pacer's pause slows every worker down meanwhile.
@@ -199,8 +199,8 @@ async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, token
     throw new UnrecoverableError(message.startsWith(code) ? message : `${code}: ${message}`);
   }
   await store.increment(backfillId, 'retries');
-  await job.updateData({ ...job.data, calls: callsMade(job) });
   await store.transition(backfillId, chunk.id, 'pending', { now });
+  await recordCalls(job);
   logger.debug({ chunk: chunk.id, code, attempt: job.attemptsMade + 1, of: attempts }, 'transient failure: retrying with backoff');
   throw err;
 }
@@ -208,6 +208,11 @@ async function handleFailure(deps: FetchStageDeps, job: Job<FetchJobData>, token
 /** The calls made for the job's chunk, this run's included (called once the run has made its call). */
 function callsMade(job: Job<FetchJobData>): number {
   return (job.data.calls ?? 0) + 1;
+}
+
+/** Carries this run's call into the job's next run. Only a log line depends on it: a failure here changes nothing else. */
+async function recordCalls(job: Job<FetchJobData>): Promise<void> {
+  await job.updateData({ ...job.data, calls: callsMade(job) }).catch(() => undefined);
 }
 
 /** A wrong answer rather than a failed exchange: see CONTENT_ATTEMPTS. */

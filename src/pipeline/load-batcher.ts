@@ -67,8 +67,8 @@ export class LoadBatcher {
       if (this.rows.length >= this.maxRows) this.flushNow();
       // Idle: at the end of this turn of the event loop (rows handed over together still share a flush), so a lone
       // chunk is not held back; busy: with the next flush, at most one per maxWaitMs, so a stream of chunks still
-      // goes to QuestDB in few large writes.
-      else this.timer ??= setTimeout(() => this.flushNow(), Math.max(0, this.lastFlushAt + this.maxWaitMs - this.now()));
+      // goes to QuestDB in few large writes. Never longer than maxWaitMs, whatever the wall clock does.
+      else this.timer ??= setTimeout(() => this.flushNow(), Math.min(this.maxWaitMs, Math.max(0, this.lastFlushAt + this.maxWaitMs - this.now())));
     });
   }
 

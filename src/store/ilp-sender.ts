@@ -69,14 +69,20 @@ export async function createIlpSenders(questdbHttp: QuestDbHttp, options: IlpSen
     },
   };
   const senders: Sender[] = [];
-  for (let i = 0; i < count; i++) senders.push(await Sender.fromConfig(conf, extra));
-  return {
-    senders,
-    async close() {
+  const close = async (): Promise<void> => {
+    try {
       for (const sender of senders) await sender.close();
+    } finally {
       agent.destroy();
-    },
+    }
   };
+  try {
+    for (let i = 0; i < count; i++) senders.push(await Sender.fromConfig(conf, extra));
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+  return { senders, close };
 }
 
 export function parseOrigin(raw: string): { scheme: 'http' | 'https'; host: string; port: number } {

@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { confirm, initialPaceState, recordThrottle, reserve, US_PER_S, type PaceParams } from '../../src/redis/pace-control.js';
-import { createRedisPacer, paceKeys, paceScripts, readGrants } from '../../src/redis/redis-pacer.js';
+import { createRedisPacer, maxGrantsInWindow, paceKeys, paceScripts, readGrants } from '../../src/redis/redis-pacer.js';
 import { seededRandom } from '../../src/sim/fault-injector.js';
 import { cleanPrefix, REDIS_URL, uniquePrefix } from '../helpers/pipeline-fixture.js';
 
@@ -73,6 +73,7 @@ describe('pacer Lua scripts', () => {
     const random = seededRandom(7);
     let now = 1_800_000_000 * US_PER_S + 654_321;
     let atOnceLate = 0;
+    const granted: number[] = [];
     for (let step = 0; step < 400; step++) {
       // Mostly quiet spells of up to 1.5 s, sometimes a few callers close together.
       now += random() < 0.7 ? Math.floor(random() * 1_500_000) : Math.floor(random() * 20_000);
@@ -83,9 +84,19 @@ describe('pacer Lua scripts', () => {
       const at = now + wait;
       const expected = confirm(params, model, at);
       expect(await scripts.confirm(at), `confirm at step ${step}`).toEqual(expected);
+      if ('grantUs' in expected) granted.push(expected.grantUs);
     }
     // The branch was taken often: callers past the grid (400 ms at qps 10) and before the guard went at once.
     expect(atOnceLate).toBeGreaterThan(50);
+    // And the quota held, by the record the scripts wrote: at most qps in any sliding second and in any calendar
+    // second, none in a second's guard.
+    const record = (await readGrants(redis, key)).map((g) => g.atUs);
+    expect(record).toEqual(granted);
+    expect(maxGrantsInWindow(record, 1000)).toBeLessThanOrEqual(params.qps);
+    const perSecond = new Map<number, number>();
+    for (const t of record) perSecond.set(Math.floor(t / US_PER_S), (perSecond.get(Math.floor(t / US_PER_S)) ?? 0) + 1);
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(params.qps);
+    expect(record.filter((t) => t % US_PER_S >= (1000 - params.guardMs) * 1000)).toEqual([]);
   });
 
   it('a throttle reported on the real clock closes the rest of its second to every caller and lowers the limit', async () => {

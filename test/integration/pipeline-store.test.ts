@@ -79,6 +79,27 @@ describe('pipeline building blocks', () => {
     expect(await redis.exists(store.keys.inflight(id), store.keys.failed(id))).toBe(0);
   });
 
+  it("summary reads the head of the domain list it is asked for, whole names only, with the full count", async () => {
+    const store = new BackfillStore(redis, prefix);
+    // Names of very different lengths, so that the byte range read for 3 names ends inside a name.
+    const long = `${'x'.repeat(60)}.${'y'.repeat(60)}.${'z'.repeat(60)}.example.com`;
+    const domains = Array.from({ length: 30 }, (_, i) => (i % 3 === 0 ? `${i}-${long}`.slice(0, 253) : `d${i}.example.com`));
+    const id = 'bf-20261129T1000Z-heads1';
+    await store.create(id, { domains, from: T0, to: T0 + HOUR, refetch: false, unavailable: [] }, { kind: 'list', chunks: chunks('a.example.com', 1) }, 1000);
+    for (const limit of [0, 1, 3, 20, 29, 30, 100]) {
+      const s = (await store.summary(id, { domains: limit }))!;
+      expect(s.domains, `limit ${limit}`).toEqual(domains.slice(0, limit));
+      expect(s.domainCount).toBe(30);
+    }
+    expect((await store.summary(id))!.domains).toEqual(domains);
+    expect(await store.domains('bf-20261129T1000Z-nosuch', 5)).toEqual([]);
+    // A backfill of the layout before issue 13 keeps its domains in the meta, and no count: counted from the list.
+    const legacy = 'bf-20261129T1000Z-heads2';
+    await redis.hset(`${store.keys.meta(legacy)}`, { id: legacy, created_at: '1000', from: String(T0), to: String(T0 + HOUR), domains: domains.join(','), refetch: '0', unavailable: '[]', total: '1' });
+    const old = (await store.summary(legacy, { domains: 20 }))!;
+    expect([old.domains, old.domainCount]).toEqual([domains.slice(0, 20), 30]);
+  });
+
   it('call gate: one probe per account and per domain, refusals at the right reach, a halt', async () => {
     const store = new BackfillStore(redis, prefix);
     const id = 'bf-20261129T1000Z-gatexx';
