@@ -75,6 +75,11 @@ export function questDbEndpointOf(config: Config): QuestDbEndpoint {
   return endpoint;
 }
 
+/** QuestDB's chunk ledger (what is archived); holds no connection until it writes. */
+export function createChunkLedger(config: Config, logger?: Logger): ChunkLedger {
+  return new ChunkLedger({ questdbHttp: questDbEndpointOf(config), logger });
+}
+
 /**
  * The producer side of the pipeline (record, queue the first window, read the bookkeeping), asking QuestDB's chunk
  * ledger what is archived already; throws ServiceUnavailableError('redis').
@@ -84,7 +89,7 @@ export function openPipelineClient(config: Config, options: { readonly logger?: 
     redisUrl: config.redisUrl,
     prefix: config.redisPrefix,
     fingerprint: fingerprintOf(config),
-    ledger: new ChunkLedger({ questdbHttp: questDbEndpointOf(config), logger: options.logger }),
+    ledger: createChunkLedger(config, options.logger),
     logger: options.logger,
   });
 }
@@ -111,7 +116,7 @@ export function createLoader(config: Config, options: Pick<RuntimeOptions, 'logg
 
 export async function startPipelineRuntime(config: Config, api: CdnClient, options: RuntimeOptions): Promise<PipelineRuntime> {
   const loader = await createLoader(config, options);
-  const ledger = new ChunkLedger({ questdbHttp: questDbEndpointOf(config), logger: options.logger });
+  const ledger = createChunkLedger(config, options.logger);
   let workers: PipelineWorkers;
   try {
     workers = await startPipelineWorkers({
@@ -157,7 +162,7 @@ export interface SyncRuntime {
 export async function startSyncRuntime(config: Config, api: CdnClient, options: SyncRuntimeOptions): Promise<SyncRuntime> {
   const { onLoadBatch, ...serviceOptions } = options;
   const loader = await createLoader(config, { logger: options.logger, ...(onLoadBatch ? { onLoadBatch } : {}) });
-  const ledger = new ChunkLedger({ questdbHttp: questDbEndpointOf(config), logger: options.logger });
+  const ledger = createChunkLedger(config, options.logger);
   let service: RunningSync;
   try {
     service = await startSyncService({ ...serviceOptions, redisUrl: config.redisUrl, prefix: config.redisPrefix, fingerprint: fingerprintOf(config), qps: config.apiQps, api, sink: loader, ledger });

@@ -14,6 +14,9 @@ export interface SyncShare {
   readonly source: string;
 }
 
+/** What QuestDB's chunk ledger holds of the plan's range: chunks archived final, or why it was not asked. */
+export type ArchivedShare = { readonly chunks: number } | { readonly unavailable: string };
+
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
 const rate = (x: number): string => x.toFixed(2);
 const domainTime = (ms: number): string => `${n(ms / 86_400_000)} domain-days`;
@@ -21,7 +24,7 @@ const domainTime = (ms: number): string => `${n(ms / 86_400_000)} domain-days`;
 /**
  * @example formatBackfillDryRun(estimate, { from, to, qps: 10, sync: { callsPerSecond: 0, source: 'no scheduled sync' } })
  */
-export function formatBackfillDryRun(e: BackfillEstimate, input: { readonly from: number; readonly to: number; readonly qps: number; readonly sync: SyncShare }): string {
+export function formatBackfillDryRun(e: BackfillEstimate, input: { readonly from: number; readonly to: number; readonly qps: number; readonly sync: SyncShare; readonly archived: ArchivedShare }): string {
   const lines = [
     `backfill dry run (no call made, nothing enqueued): ${n(e.domainCount)} domain(s), ${formatRange(input.from, input.to)}`,
     `  quota ${rate(input.qps)} calls/s, the sync takes ${rate(input.sync.callsPerSecond)} (${input.sync.source}): ${rate(e.callsPerSecond)} calls/s for the backfill`,
@@ -36,8 +39,17 @@ export function formatBackfillDryRun(e: BackfillEstimate, input: { readonly from
   }
   if (e.beyondHorizonMs > 0) lines.push(`  older than every horizon, not planned: ${formatSpan(e.beyondHorizonMs / e.domainCount)} per domain`);
   if (e.notYetAvailableMs > 0) lines.push(`  not published yet, not planned: ${formatSpan(e.notYetAvailableMs / e.domainCount)} per domain`);
-  lines.push('  assumes every chunk is called (none reused from an earlier backfill) at a steady rate; at a pacing ratio r the ETA is ETA / r');
+  lines.push(archivedLine(input.archived, e.plannedChunks));
+  lines.push('  the figures above count every chunk (none deducted as reused) at a steady rate; at a pacing ratio r the ETA is ETA / r');
   return `${lines.join('\n')}\n`;
+}
+
+function archivedLine(archived: ArchivedShare, planned: number): string {
+  if ('unavailable' in archived) return `  QuestDB does not answer (${archived.unavailable}): chunks archived earlier are not counted`;
+  if (archived.chunks === 0) return `  QuestDB's ledger holds none of these chunks as archived final: each costs a call`;
+  // A range archived at another resolution as well (planned before a horizon moved) can hold more than the plan.
+  const held = Math.min(archived.chunks, planned);
+  return `  QuestDB's ledger holds ${n(held)} chunks of this range as archived final (of ${n(planned)} planned): a run reuses those it plans alike, without a call`;
 }
 
 export interface SyncChoice {

@@ -2,12 +2,13 @@
  * `backfill --dry-run` and `sync --dry-run`: gather what the estimators need without spending anything (no API
  * call, nothing enqueued, no credentials), print their figures, exit 0. Redis is read only where the figure lives
  * there: the scheduled sync's share of the quota for a backfill (counted as 0, and said so, when Redis does not
- * answer or no sync is scheduled), and the number of followed domains for `sync --all-domains --dry-run`.
+ * answer or no sync is scheduled), and the number of followed domains for `sync --all-domains --dry-run`. QuestDB's
+ * chunk ledger is asked how many chunks of a backfill's range are archived already (said so when it does not answer).
  */
 import type { Config } from '../core/config.js';
 import type { TimeRange } from '../plan/parse-range.js';
 import { ServiceUnavailableError } from '../core/errors.js';
-import { closeRedis, openRedisConnection } from '../app/app-runtime.js';
+import { closeRedis, createChunkLedger, openRedisConnection } from '../app/app-runtime.js';
 import { estimateBackfill } from '../plan/estimate-backfill.js';
 import { readScheduledSync } from '../sync/scheduled-sync.js';
 import { estimateSync } from '../sync/sync-estimate.js';
@@ -15,7 +16,7 @@ import { syncKeys } from '../sync/sync-keys.js';
 import { DEFAULT_SYNC_MODE, type SyncMode } from '../sync/sync-plan.js';
 import type { SyncSelection } from '../sync/sync-pass.js';
 import { EXIT_OK, type CommandContext } from './command.js';
-import { formatBackfillDryRun, formatSyncDryRun, type SyncChoice, type SyncShare } from './dry-run.js';
+import { formatBackfillDryRun, formatSyncDryRun, type ArchivedShare, type SyncChoice, type SyncShare } from './dry-run.js';
 
 /** How many domains of a selection are synced in each mode. */
 export function modeCounts(domainCount: number, mode: SyncMode, freshDomains: readonly string[]): { archive: number; fresh: number } {
@@ -29,9 +30,22 @@ export async function runBackfillDryRun(ctx: CommandContext, config: Config, inp
   const now = Date.now();
   const sync = await scheduledSyncShare(config);
   const estimate = estimateBackfill({ domainCount: input.domains.length, from: input.from, to: input.to, now, callsPerSecond: config.apiQps - sync.callsPerSecond });
-  ctx.stdout.write(formatBackfillDryRun(estimate, { from: input.from, to: input.to, qps: config.apiQps, sync }));
+  const archived = await archivedShare(config, input);
+  ctx.stdout.write(formatBackfillDryRun(estimate, { from: input.from, to: input.to, qps: config.apiQps, sync, archived }));
   return EXIT_OK;
 }
+
+/** How many chunks of the range QuestDB's ledger holds as archived final; said so, not fatal, when QuestDB does not answer. */
+async function archivedShare(config: Config, input: TimeRange & { readonly domains: readonly string[] }): Promise<ArchivedShare> {
+  try {
+    return { chunks: await createChunkLedger(config).countFinal(input.domains, input.from, input.to, { timeoutMs: ARCHIVED_QUERY_TIMEOUT_MS }) };
+  } catch (err) {
+    return { unavailable: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** A dry run waits this long for QuestDB's count, ms: it is a plan, not worth a hang. */
+const ARCHIVED_QUERY_TIMEOUT_MS = 5_000;
 
 /** What the scheduled sync takes from the quota, by its own estimate; 0 (said so) when there is none or Redis is down. */
 async function scheduledSyncShare(config: Config): Promise<SyncShare> {

@@ -43,6 +43,8 @@ export interface LedgerWriter {
 
 /** Chunks per ledger query: a bounded IN list, so the query string stays a few kilobytes. */
 const QUERY_CHUNKS = 200;
+/** Domains per counting query (countFinal). */
+const COUNT_DOMAINS = 200;
 
 /** The ledger over QuestDB's HTTP side: ILP for writes, /exec for reads. */
 export class ChunkLedger implements LedgerReader, LedgerWriter {
@@ -81,6 +83,22 @@ export class ChunkLedger implements LedgerReader, LedgerWriter {
     });
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * How many chunks of `domains` lying within [from, to) the ledger holds as archived final: what a backfill of that
+   * range reuses at most (a chunk planned differently near a horizon does not match and is fetched again). One query
+   * per COUNT_DOMAINS domains, whatever the length of the range.
+   */
+  async countFinal(domains: readonly string[], from: number, to: number, options: { readonly timeoutMs?: number } = {}): Promise<number> {
+    let count = 0;
+    const range = `ts >= ${quoteStringLiteral(new Date(from).toISOString())} AND chunk_end <= ${quoteStringLiteral(new Date(to).toISOString())}`;
+    for (let i = 0; i < domains.length; i += COUNT_DOMAINS) {
+      const list = domains.slice(i, i + COUNT_DOMAINS).map(quoteStringLiteral).join(', ');
+      const result = await execSql(this.options.questdbHttp, `SELECT count() FROM ${LEDGER_TABLE} WHERE final AND domain IN (${list}) AND ${range}`, { timeoutMs: options.timeoutMs ?? 30_000 });
+      count += Number(result.dataset[0]?.[0] ?? 0);
+    }
+    return count;
   }
 
   /**

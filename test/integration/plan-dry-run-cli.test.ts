@@ -1,13 +1,14 @@
 /**
  * `backfill --dry-run` and `sync --dry-run` in this process: they print the estimators' figures, exit 0, make no API
  * call (no simulator runs, no credentials are given) and enqueue nothing; the backfill takes the scheduled sync's
- * share off the quota when Redis holds one, and says when Redis does not answer. Bad input exits 2.
+ * share off the quota when Redis holds one, and says when Redis does not answer; it counts the chunks of the range
+ * that QuestDB's ledger holds already, and says when QuestDB does not answer. Bad input exits 2.
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { SYNC_JOB_NAME, SYNC_QUEUE, SYNC_SCHEDULER_ID } from '../../src/sync/sync-keys.js';
-import { REDIS_URL, runCli, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
+import { cliEnv, DAY, hoursRange, readRows, REDIS_URL, runCli, uniqueDomains, useTestScope } from '../helpers/pipeline-fixture.js';
 
 const HOUR = 3_600_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -40,7 +41,27 @@ describe('--dry-run', () => {
     expect(lines[1]).toBe('  quota 10.00 calls/s, the sync takes 0.00 (Redis does not answer: the scheduled sync, if any, is not counted): 10.00 calls/s for the backfill');
     expect(lines[2]).toMatch(/^ {2}6 API calls for 6 chunks; ETA 1s \(last call about \d{4}-\d\d-\d\dT\d\d:\d\dZ\)$/);
     expect(lines[4]).toBe('      60 s:           6 chunks, degraded: none, lost: none');
+    expect(lines[5]).toBe("  QuestDB's ledger holds none of these chunks as archived final: each costs a call");
     expect(await keysOf(prefix)).toEqual([]);
+  });
+
+  it('backfill --dry-run counts the chunks of the range that QuestDB holds already, and says when QuestDB does not answer', async () => {
+    const domains = uniqueDomains(2);
+    const prefix = scope.prefix();
+    const sim = await scope.simulator(domains);
+    const { from, to } = hoursRange(3, 2 * DAY);
+    const run = await runCli(['backfill', '--domains', domains[0]!, '--from', from, '--to', to], cliEnv(sim, prefix));
+    expect(run.code).toBe(0);
+    await readRows(domains);
+    const callsBefore = sim.stats().calls;
+    // The first domain's 3 chunks are archived, the second domain's are not.
+    const dry = await runCli(['backfill', '--dry-run', '--domains', domains.join(','), '--from', from, '--to', to], env(prefix));
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain("\n  QuestDB's ledger holds 3 chunks of this range as archived final (of 6 planned): a run reuses those it plans alike, without a call\n");
+    const down = await runCli(['backfill', '--dry-run', '--domains', domains.join(','), '--from', from, '--to', to], env(prefix, { QUESTDB_HTTP: 'http://127.0.0.1:1' }));
+    expect(down.code).toBe(0);
+    expect(down.stdout).toMatch(/\n {2}QuestDB does not answer \(.+\): chunks archived earlier are not counted\n/);
+    expect(sim.stats().calls).toBe(callsBefore);
   });
 
   it('backfill --dry-run takes the scheduled sync\'s share of the quota off the top', async () => {
