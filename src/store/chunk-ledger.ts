@@ -86,16 +86,19 @@ export class ChunkLedger implements LedgerReader, LedgerWriter {
   }
 
   /**
-   * How many chunks of `domains` lying within [from, to) the ledger holds as archived final: what a backfill of that
-   * range reuses at most (a chunk planned differently near a horizon does not match and is fetched again). One query
-   * per COUNT_DOMAINS domains, whatever the length of the range.
+   * How many chunks of the domains `names` lying within [from, to) the ledger holds as archived final: what a
+   * backfill of that range reuses at most (a chunk planned differently near a horizon does not match and is fetched
+   * again). One query per COUNT_DOMAINS domains, whatever the length of the range.
    */
-  async countFinal(domains: readonly string[], from: number, to: number, options: { readonly timeoutMs?: number } = {}): Promise<number> {
+  async countFinal(names: readonly string[], from: number, to: number, options: { readonly timeoutMs?: number } = {}): Promise<number> {
     let count = 0;
-    const range = `ts >= ${quoteStringLiteral(new Date(from).toISOString())} AND chunk_end <= ${quoteStringLiteral(new Date(to).toISOString())}`;
-    for (let i = 0; i < domains.length; i += COUNT_DOMAINS) {
-      const list = domains.slice(i, i + COUNT_DOMAINS).map(quoteStringLiteral).join(', ');
-      const result = await execSql(this.options.questdbHttp, `SELECT count() FROM ${LEDGER_TABLE} WHERE final AND domain IN (${list}) AND ${range}`, { timeoutMs: options.timeoutMs ?? 30_000 });
+    for (let i = 0; i < names.length; i += COUNT_DOMAINS) {
+      const domains = names.slice(i, i + COUNT_DOMAINS).map(quoteStringLiteral).join(', ');
+      const result = await execSql(
+        this.options.questdbHttp,
+        `SELECT count() FROM ${LEDGER_TABLE} WHERE final AND domain IN (${domains}) AND ts >= ${quoteStringLiteral(new Date(from).toISOString())} AND chunk_end <= ${quoteStringLiteral(new Date(to).toISOString())}`,
+        { timeoutMs: options.timeoutMs ?? 30_000 },
+      );
       count += Number(result.dataset[0]?.[0] ?? 0);
     }
     return count;
