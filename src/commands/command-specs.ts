@@ -108,7 +108,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
       DOMAINS,
       FROM,
       TO,
-      { flags: '--dry-run', description: "print the calls, the ETA at the quota minus what the scheduled sync uses, and per tier what would be degraded to a coarser resolution or lost because its turn comes after its horizon; and how many chunks of the range QuestDB holds already; no call, nothing enqueued, no credentials (Redis is read for the sync's share, QuestDB's ledger for what is archived)" },
+      { flags: '--dry-run', description: "print the calls, the ETA at the quota minus what the scheduled sync uses, and per tier what would be degraded to a coarser resolution or lost because its turn comes after its horizon, and how many chunks of the range QuestDB holds already; no call, nothing enqueued, no credentials (Redis is read for the sync's share, QuestDB's ledger for what is archived)" },
       TZ,
       { flags: '--detach', description: 'only enqueue (workers started with `cdn-etl worker` do the work); prints the id' },
       CONCURRENCY,

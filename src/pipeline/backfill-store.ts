@@ -362,11 +362,10 @@ export class BackfillStore {
     const calls = replies[1]?.[1] as number | undefined;
     if (!m.id) return undefined;
     // A backfill of the old layout not yet upgraded (legacy-layout.ts) keeps its domains in the meta.
-    if (m.domains !== undefined) {
-      const all = m.domains.split(',').filter(Boolean);
-      return { ...toSummary({ domain_count: String(all.length), ...m }, all.slice(0, options.domains)), callRate: callRate(Number(calls ?? 0)) };
-    }
-    return { ...toSummary(m, await this.domains(id, options.domains)), callRate: callRate(Number(calls ?? 0)) };
+    const rate = callRate(Number(calls ?? 0));
+    if (m.domains === undefined) return { ...toSummary(m, await this.domains(id, options.domains)), callRate: rate };
+    const all = m.domains.split(',').filter(Boolean);
+    return { ...toSummary({ domain_count: String(all.length), ...m }, all.slice(0, options.domains)), callRate: rate };
   }
 
   /**
